@@ -1,0 +1,247 @@
+//! The catalog: what tables and columns the database really has, joined with the
+//! human-written column docs in `schemas/finglm.toml`. Every later stage (recall,
+//! prompt, guard) asks the catalog instead of reading the database schema itself.
+
+mod docs;
+mod paths;
+
+pub use docs::{ColumnDoc, SchemaDocs, TableDoc};
+pub use paths::{default_db_path, default_schema_path, repo_root, stopwords_path};
+
+use rusqlite::{Connection, OpenFlags};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The table/view that analysts' questions are asked against.
+pub const QUERY_TABLE: &str = "big";
+/// Columns that every prompt carries: identity of the company and the year.
+pub const MANDATORY_COLUMNS: [&str; 4] = ["公司名称", "股票代码", "股票简称", "年份"];
+pub const COMPANY_COLUMN: &str = "公司名称";
+pub const YEAR_COLUMN: &str = "年份";
+pub const CODE_COLUMN: &str = "股票代码";
+pub const SHORT_NAME_COLUMN: &str = "股票简称";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("database not found at {0} (run from the repository root or pass --db)")]
+    DbMissing(PathBuf),
+    #[error("cannot open database {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot read schema of {path}: {source}")]
+    Schema { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot read column docs {path}: {message}")]
+    Docs { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    Table,
+    View,
+}
+
+/// SQLite's declared type, reduced to what matters for prompts and value handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum SqlType {
+    Text,
+    Integer,
+    Real,
+    Other,
+}
+
+impl SqlType {
+    fn from_decl(decl: &str) -> SqlType {
+        let d = decl.to_ascii_uppercase();
+        if d.contains("INT") {
+            SqlType::Integer
+        } else if d.contains("REAL") || d.contains("FLOA") || d.contains("DOUB") || d.contains("NUM") {
+            SqlType::Real
+        } else if d.contains("TEXT") || d.contains("CHAR") {
+            SqlType::Text
+        } else {
+            SqlType::Other
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SqlType::Text => "TEXT",
+            SqlType::Integer => "INTEGER",
+            SqlType::Real => "REAL",
+            SqlType::Other => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub sql_type: SqlType,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub kind: TableKind,
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Companies as the database names them, for entity linking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    pub full_name: String,
+    pub short_name: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub db_path: PathBuf,
+    tables: Vec<Table>,
+    docs: HashMap<String, ColumnDoc>,
+    table_docs: HashMap<String, TableDoc>,
+    companies: Vec<Company>,
+    years: Vec<String>,
+}
+
+/// Open the database the only way nl2sql ever opens it: read-only, no mutex games.
+pub fn open_read_only(path: &Path) -> Result<Connection, CatalogError> {
+    if !path.exists() {
+        return Err(CatalogError::DbMissing(path.to_path_buf()));
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|source| CatalogError::Open { path: path.to_path_buf(), source })?;
+    conn.pragma_update(None, "query_only", 1)
+        .map_err(|source| CatalogError::Open { path: path.to_path_buf(), source })?;
+    Ok(conn)
+}
+
+impl Catalog {
+    /// Read tables/columns from the database and join them with the docs file.
+    pub fn load(db_path: &Path, schema_path: &Path) -> Result<Catalog, CatalogError> {
+        let conn = open_read_only(db_path)?;
+        let schema_err = |source| CatalogError::Schema { path: db_path.to_path_buf(), source };
+        let mut tables = Vec::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                .map_err(schema_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(schema_err)?;
+            for row in rows {
+                let (name, kind) = row.map_err(schema_err)?;
+                let kind = if kind == "view" { TableKind::View } else { TableKind::Table };
+                tables.push(Table { name, kind, columns: Vec::new() });
+            }
+        }
+        for table in &mut tables {
+            let mut stmt = conn
+                .prepare("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")
+                .map_err(schema_err)?;
+            let rows = stmt
+                .query_map([&table.name], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(schema_err)?;
+            for row in rows {
+                let (name, decl) = row.map_err(schema_err)?;
+                table.columns.push(Column { name, sql_type: SqlType::from_decl(&decl) });
+            }
+        }
+        let docs = SchemaDocs::load(schema_path)?;
+        let mut companies = Vec::new();
+        let mut years = Vec::new();
+        if tables.iter().any(|t| t.name == QUERY_TABLE) {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT 公司名称, MAX(股票简称), MAX(股票代码) FROM big WHERE 公司名称 IS NOT NULL GROUP BY 公司名称 ORDER BY 公司名称",
+                )
+                .map_err(schema_err)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(Company {
+                        full_name: r.get(0)?,
+                        short_name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                        code: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    })
+                })
+                .map_err(schema_err)?;
+            for row in rows {
+                companies.push(row.map_err(schema_err)?);
+            }
+            let mut stmt = conn.prepare("SELECT DISTINCT 年份 FROM big ORDER BY 年份").map_err(schema_err)?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(schema_err)?;
+            for row in rows {
+                years.push(row.map_err(schema_err)?);
+            }
+        }
+        Ok(Catalog {
+            db_path: db_path.to_path_buf(),
+            tables,
+            docs: docs.columns.into_iter().map(|d| (d.name.clone(), d)).collect(),
+            table_docs: docs.tables.into_iter().map(|d| (d.name.clone(), d)).collect(),
+            companies,
+            years,
+        })
+    }
+
+    /// The default catalog: repository data and docs.
+    pub fn load_default() -> Result<Catalog, CatalogError> {
+        Catalog::load(&default_db_path(), &default_schema_path())
+    }
+
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// Case-insensitive lookup, as SQLite resolves identifiers.
+    pub fn table_ci(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn query_table(&self) -> Option<&Table> {
+        self.table(QUERY_TABLE)
+    }
+
+    /// The columns questions are answered from (those of `big`).
+    pub fn query_columns(&self) -> &[Column] {
+        self.query_table().map(|t| t.columns.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn doc(&self, column: &str) -> Option<&ColumnDoc> {
+        self.docs.get(column)
+    }
+
+    pub fn docs(&self) -> impl Iterator<Item = &ColumnDoc> {
+        self.docs.values()
+    }
+
+    pub fn table_doc(&self, table: &str) -> Option<&TableDoc> {
+        self.table_docs.get(table)
+    }
+
+    pub fn companies(&self) -> &[Company] {
+        &self.companies
+    }
+
+    /// Year values as stored, e.g. `2021年`.
+    pub fn years(&self) -> &[String] {
+        &self.years
+    }
+
+    /// Every column name of every table (deduplicated), for "nearest name" hints.
+    pub fn all_column_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.tables.iter().flat_map(|t| t.columns.iter().map(|c| c.name.as_str())).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+}

@@ -1,0 +1,159 @@
+//! The in-process generator: tokenizer + Qwen2 + greedy decoding. The system
+//! prompt is the same for every question, so its KV cache is computed once and
+//! cloned; each question pays only for its own tokens.
+
+use crate::lora::LoraAdapter;
+use crate::qwen2::{KvCache, Qwen2};
+use crate::tokenizer::{tokenizer_from_gguf, SpecialTokens};
+use crate::{ChatPrompt, GenOptions, Generation, LlmError, SqlGenerator};
+use candle_core::quantized::gguf_file;
+use candle_core::Device;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::Instant;
+use tokenizers::Tokenizer;
+
+const FALLBACK_TEMPLATE: &str = "{% for message in messages %}{{ '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+struct PrefixCache {
+    system: String,
+    ids: Vec<u32>,
+    cache: KvCache,
+}
+
+pub struct QwenGenerator {
+    model: Qwen2,
+    tokenizer: Tokenizer,
+    special: SpecialTokens,
+    template: String,
+    model_path: PathBuf,
+    adapter: Option<(PathBuf, usize)>,
+    prefix: Mutex<Option<PrefixCache>>,
+    pub load_ms: f64,
+}
+
+impl QwenGenerator {
+    pub fn load(model_path: &Path, adapter_dir: Option<&Path>) -> Result<QwenGenerator, LlmError> {
+        let start = Instant::now();
+        let bad = |message: String| LlmError::BadModel { path: model_path.display().to_string(), message };
+        let mut file = std::fs::File::open(model_path).map_err(|e| bad(e.to_string()))?;
+        let ct = gguf_file::Content::read(&mut file).map_err(|e| bad(format!("not a readable GGUF: {e}")))?;
+        let (tokenizer, special) = tokenizer_from_gguf(&ct)?;
+        let template = match ct.metadata.get("tokenizer.chat_template") {
+            Some(v) => v.to_string().map(|s| s.clone()).unwrap_or_else(|_| FALLBACK_TEMPLATE.to_string()),
+            None => FALLBACK_TEMPLATE.to_string(),
+        };
+        let adapter = adapter_dir.map(LoraAdapter::load).transpose()?;
+        let model = Qwen2::from_gguf(&ct, &mut file, &Device::Cpu, adapter.as_ref()).map_err(|e| match &adapter {
+            Some(a) if e.to_string().contains("adapter") => LlmError::Adapter { path: a.path.display().to_string(), message: e.to_string() },
+            _ => bad(e.to_string()),
+        })?;
+        Ok(QwenGenerator {
+            model,
+            tokenizer,
+            special,
+            template,
+            model_path: model_path.to_path_buf(),
+            adapter: adapter.map(|a| (a.path.clone(), a.module_count())),
+            prefix: Mutex::new(None),
+            load_ms: start.elapsed().as_secs_f64() * 1e3,
+        })
+    }
+
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// Render the chat template from the GGUF (Qwen2.5's ChatML).
+    pub fn render(&self, system: &str, user: &str) -> Result<String, LlmError> {
+        let mut env = minijinja::Environment::new();
+        env.add_template("chat", &self.template).map_err(|e| LlmError::Tokenizer(format!("chat template: {e}")))?;
+        let tmpl = env.get_template("chat").map_err(|e| LlmError::Tokenizer(format!("chat template: {e}")))?;
+        let messages = vec![
+            minijinja::context! { role => "system", content => system },
+            minijinja::context! { role => "user", content => user },
+        ];
+        tmpl.render(minijinja::context! { messages => messages, add_generation_prompt => true })
+            .map_err(|e| LlmError::Tokenizer(format!("chat template: {e}")))
+    }
+
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>, LlmError> {
+        Ok(self.tokenizer.encode(text, false).map_err(|e| LlmError::Tokenizer(e.to_string()))?.get_ids().to_vec())
+    }
+
+    fn is_stop(&self, id: u32) -> bool {
+        id == self.special.eos || Some(id) == self.special.im_end || Some(id) == self.special.endoftext
+    }
+
+    /// A cache holding the system prefix, when `ids` starts with it.
+    fn cached_prefix(&self, system: &str, ids: &[u32]) -> Result<Option<(usize, KvCache)>, LlmError> {
+        {
+            let guard = self.prefix.lock().map_err(|_| LlmError::Tokenizer("prefix cache poisoned".into()))?;
+            if let Some(p) = guard.as_ref() {
+                if p.system == system {
+                    return Ok(ids.starts_with(&p.ids).then(|| (p.ids.len(), p.cache.clone())));
+                }
+            }
+        }
+        // The prefix is the rendered prompt up to where the user text begins.
+        const MARK: &str = "\u{E000}";
+        let rendered = self.render(system, MARK)?;
+        let Some(at) = rendered.find(MARK) else { return Ok(None) };
+        let prefix_ids = self.encode(&rendered[..at])?;
+        if prefix_ids.len() < 8 || !ids.starts_with(&prefix_ids) {
+            return Ok(None);
+        }
+        let mut cache = self.model.new_cache();
+        self.model.forward(&prefix_ids, &mut cache)?;
+        let n = prefix_ids.len();
+        let out = cache.clone();
+        if let Ok(mut guard) = self.prefix.lock() {
+            *guard = Some(PrefixCache { system: system.to_string(), ids: prefix_ids, cache });
+        }
+        Ok(Some((n, out)))
+    }
+}
+
+impl SqlGenerator for QwenGenerator {
+    fn generate(&self, prompt: &ChatPrompt, opts: &GenOptions) -> Result<Generation, LlmError> {
+        let text = self.render(&prompt.system, &prompt.user)?;
+        let ids = self.encode(&text)?;
+        let max = self.model.config.context_length;
+        if ids.len() + opts.max_new_tokens > max {
+            return Err(LlmError::PromptTooLong { tokens: ids.len(), max: max - opts.max_new_tokens });
+        }
+        let t0 = Instant::now();
+        let (cached, mut cache) = self.cached_prefix(&prompt.system, &ids)?.unwrap_or_else(|| (0, self.model.new_cache()));
+        let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
+        let logits = self.model.forward(&ids[cached..], &mut cache)?;
+        let mut next = Qwen2::argmax(&logits)?;
+        let prefill_ms = t0.elapsed().as_secs_f64() * 1e3;
+        let t1 = Instant::now();
+        let mut out = Vec::new();
+        while !self.is_stop(next) && out.len() < opts.max_new_tokens {
+            if cancelled() {
+                return Err(LlmError::Cancelled);
+            }
+            out.push(next);
+            let logits = self.model.forward(&[next], &mut cache)?;
+            next = Qwen2::argmax(&logits)?;
+        }
+        let decode_ms = t1.elapsed().as_secs_f64() * 1e3;
+        let text = self.tokenizer.decode(&out, true).map_err(|e| LlmError::Tokenizer(e.to_string()))?;
+        Ok(Generation { text, prompt_tokens: ids.len(), cached_tokens: cached, new_tokens: out.len(), prefill_ms, decode_ms })
+    }
+
+    fn describe(&self) -> String {
+        let name = self.model_path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        match &self.adapter {
+            Some((p, n)) => format!("{name} + LoRA {} ({n} modules)", p.display()),
+            None => name,
+        }
+    }
+
+    fn count_tokens(&self, prompt: &ChatPrompt) -> Option<usize> {
+        let text = self.render(&prompt.system, &prompt.user).ok()?;
+        self.encode(&text).ok().map(|v| v.len())
+    }
+}

@@ -1,0 +1,77 @@
+//! Everything about the language model: fetching the GGUF, building its tokenizer,
+//! running Qwen2 on candle, and the `SqlGenerator` seam the engine talks to.
+
+pub mod fetch;
+pub mod generate;
+pub mod http;
+pub mod lora;
+pub mod qwen2;
+pub mod tokenizer;
+
+pub use fetch::{ensure_model, ModelSize, ModelSpec};
+pub use generate::QwenGenerator;
+pub use http::HttpGenerator;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LlmError {
+    #[error("model fetch failed: {0}")]
+    Fetch(String),
+    #[error("model file {path} is unusable: {message}. Delete it and run `nl2sql fetch` to download it again")]
+    BadModel { path: String, message: String },
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    #[error("model run failed: {0}")]
+    Model(#[from] candle_core::Error),
+    #[error("prompt of {tokens} tokens exceeds the context of {max} tokens")]
+    PromptTooLong { tokens: usize, max: usize },
+    #[error("LoRA adapter {path}: {message}")]
+    Adapter { path: String, message: String },
+    #[error("generation cancelled")]
+    Cancelled,
+    #[error("HTTP backend: {0}")]
+    Http(String),
+}
+
+/// A chat request: the fixed system text and the per-question user text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatPrompt {
+    pub system: String,
+    pub user: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct GenOptions {
+    pub max_new_tokens: usize,
+    /// Set from another thread (Ctrl-C in the REPL) to stop decoding early.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Default for GenOptions {
+    fn default() -> Self {
+        GenOptions { max_new_tokens: 200, cancel: None }
+    }
+}
+
+/// What one generation produced and what it cost.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Generation {
+    pub text: String,
+    pub prompt_tokens: usize,
+    /// Prompt tokens served from the cached system-prefix KV cache.
+    pub cached_tokens: usize,
+    pub new_tokens: usize,
+    pub prefill_ms: f64,
+    pub decode_ms: f64,
+}
+
+/// The seam between the engine and whatever writes SQL (in-process model, HTTP server).
+pub trait SqlGenerator: Send + Sync {
+    fn generate(&self, prompt: &ChatPrompt, opts: &GenOptions) -> Result<Generation, LlmError>;
+    /// Human-readable identity (model file, adapter, backend).
+    fn describe(&self) -> String;
+    /// Token count of a prompt, when the backend can tell.
+    fn count_tokens(&self, prompt: &ChatPrompt) -> Option<usize>;
+}

@@ -1,0 +1,113 @@
+//! PEFT LoRA adapters (adapter_model.safetensors + adapter_config.json), merged into
+//! the base weights at load: W' = W + (alpha / r) · B · A. Every A/B pair is checked
+//! against the base weight's shape and every adapter tensor must find its weight,
+//! so a mismatched adapter fails loudly instead of broadcasting silently.
+
+use crate::LlmError;
+use candle_core::{DType, Device, Tensor};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+#[derive(Debug, serde::Deserialize)]
+struct AdapterConfig {
+    r: usize,
+    lora_alpha: f64,
+    #[serde(default)]
+    target_modules: serde_json::Value,
+    #[serde(default)]
+    use_rslora: bool,
+}
+
+#[derive(Debug)]
+pub struct LoraAdapter {
+    pub path: PathBuf,
+    pub rank: usize,
+    pub scale: f64,
+    pub targets: Vec<String>,
+    /// module name (e.g. `model.layers.0.self_attn.q_proj`) -> (A, B)
+    pairs: HashMap<String, (Tensor, Tensor)>,
+    used: Mutex<HashSet<String>>,
+}
+
+fn err(path: &Path, message: impl Into<String>) -> LlmError {
+    LlmError::Adapter { path: path.display().to_string(), message: message.into() }
+}
+
+impl LoraAdapter {
+    /// `dir` holds adapter_model.safetensors and adapter_config.json.
+    pub fn load(dir: &Path) -> Result<LoraAdapter, LlmError> {
+        let cfg_path = dir.join("adapter_config.json");
+        let cfg_text = std::fs::read_to_string(&cfg_path).map_err(|e| err(&cfg_path, e.to_string()))?;
+        let cfg: AdapterConfig = serde_json::from_str(&cfg_text).map_err(|e| err(&cfg_path, e.to_string()))?;
+        if cfg.r == 0 {
+            return Err(err(&cfg_path, "rank r is 0"));
+        }
+        let targets = match &cfg.target_modules {
+            serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            serde_json::Value::String(s) => vec![s.clone()],
+            _ => Vec::new(),
+        };
+        let st_path = dir.join("adapter_model.safetensors");
+        let tensors = candle_core::safetensors::load(&st_path, &Device::Cpu).map_err(|e| err(&st_path, e.to_string()))?;
+        let mut a_parts = HashMap::new();
+        let mut b_parts = HashMap::new();
+        for (name, t) in tensors {
+            let t = t.to_dtype(DType::F32).map_err(|e| err(&st_path, e.to_string()))?;
+            let module = name.strip_prefix("base_model.model.").unwrap_or(&name).to_string();
+            if let Some(m) = module.strip_suffix(".lora_A.weight") {
+                a_parts.insert(m.to_string(), t);
+            } else if let Some(m) = module.strip_suffix(".lora_B.weight") {
+                b_parts.insert(m.to_string(), t);
+            } else {
+                return Err(err(&st_path, format!("unexpected tensor {name} (only lora_A/lora_B weights are supported)")));
+            }
+        }
+        let mut pairs = HashMap::new();
+        for (m, a) in a_parts {
+            let b = b_parts.remove(&m).ok_or_else(|| err(&st_path, format!("{m} has lora_A but no lora_B")))?;
+            pairs.insert(m, (a, b));
+        }
+        if let Some(m) = b_parts.keys().next() {
+            return Err(err(&st_path, format!("{m} has lora_B but no lora_A")));
+        }
+        let scale = if cfg.use_rslora { cfg.lora_alpha / (cfg.r as f64).sqrt() } else { cfg.lora_alpha / cfg.r as f64 };
+        Ok(LoraAdapter { path: dir.to_path_buf(), rank: cfg.r, scale, targets, pairs, used: Mutex::new(HashSet::new()) })
+    }
+
+    /// The dense delta for a base weight of shape (out, in), if the adapter touches it.
+    pub fn delta(&self, module: &str, dims: &[usize]) -> candle_core::Result<Option<Tensor>> {
+        let Some((a, b)) = self.pairs.get(module) else { return Ok(None) };
+        let (out, inp) = match dims {
+            [o, i] => (*o, *i),
+            _ => candle_core::bail!("adapter {}: base weight {module} has shape {dims:?}, not 2-D", self.path.display()),
+        };
+        let (ar, ain) = a.dims2()?;
+        let (bout, br) = b.dims2()?;
+        if ar != self.rank || br != self.rank || ain != inp || bout != out {
+            candle_core::bail!(
+                "adapter {}: {module} lora_A {:?} / lora_B {:?} do not fit base weight (out {out}, in {inp}) at rank {}",
+                self.path.display(), a.dims(), b.dims(), self.rank
+            );
+        }
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(module.to_string());
+        }
+        Ok(Some((b.matmul(a)? * self.scale)?))
+    }
+
+    /// Fails if some adapter module matched no base weight (wrong model or names).
+    pub fn check_all_used(&self) -> candle_core::Result<()> {
+        let used = self.used.lock().map(|u| u.clone()).unwrap_or_default();
+        let mut unused: Vec<&String> = self.pairs.keys().filter(|k| !used.contains(*k)).collect();
+        unused.sort();
+        if let Some(first) = unused.first() {
+            candle_core::bail!("adapter {}: {} module(s) match no base weight, e.g. {first}", self.path.display(), unused.len());
+        }
+        Ok(())
+    }
+
+    pub fn module_count(&self) -> usize {
+        self.pairs.len()
+    }
+}

@@ -1,0 +1,259 @@
+//! Qwen2 forward pass over GGUF weights. Follows candle-transformers'
+//! `quantized_qwen2`, with two changes we need: the weights are immutable (`&self`)
+//! and the KV cache is a separate value, so several threads can generate at once
+//! and a prompt prefix's cache can be computed once and cloned per question; and
+//! slow-path quantizations (Q5_0/Q5_1/Q4_0/Q4_1) are re-quantized to Q8_0 at load,
+//! which measured ~1.4× faster prefill on this CPU. LoRA deltas are merged at load.
+
+use crate::lora::LoraAdapter;
+use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, IndexOp, Module, Result, Tensor, D};
+use candle_nn::Embedding;
+use candle_transformers::quantized_nn::RmsNorm;
+use std::io::{Read, Seek};
+
+/// Per-sequence attention cache: (keys, values) per layer, each (1, kv_heads, len, head_dim).
+#[derive(Debug, Clone, Default)]
+pub struct KvCache {
+    layers: Vec<Option<(Tensor, Tensor)>>,
+}
+
+impl KvCache {
+    pub fn len(&self) -> usize {
+        self.layers.first().and_then(|l| l.as_ref()).map(|(k, _)| k.dim(2).unwrap_or(0)).unwrap_or(0)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Mlp {
+    gate: QMatMul,
+    up: QMatMul,
+    down: QMatMul,
+}
+
+#[derive(Debug, Clone)]
+struct Layer {
+    wq: QMatMul,
+    wk: QMatMul,
+    wv: QMatMul,
+    bq: Tensor,
+    bk: Tensor,
+    bv: Tensor,
+    wo: QMatMul,
+    attn_norm: RmsNorm,
+    mlp: Mlp,
+    ffn_norm: RmsNorm,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    pub n_head: usize,
+    pub n_kv_head: usize,
+    pub head_dim: usize,
+    pub hidden: usize,
+    pub n_layer: usize,
+    pub context_length: usize,
+}
+
+pub struct Qwen2 {
+    pub config: Config,
+    embed: Embedding,
+    layers: Vec<Layer>,
+    norm: RmsNorm,
+    lm_head: QMatMul,
+    cos: Tensor,
+    sin: Tensor,
+    device: Device,
+}
+
+/// Weights whose GGUF quantization has slow CPU kernels in candle.
+fn needs_requant(dtype: GgmlDType) -> bool {
+    matches!(dtype, GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q4_0 | GgmlDType::Q4_1)
+}
+
+struct Loader<'a, R> {
+    ct: &'a gguf_file::Content,
+    reader: &'a mut R,
+    device: &'a Device,
+    adapter: Option<&'a LoraAdapter>,
+}
+
+impl<R: Read + Seek> Loader<'_, R> {
+    fn qtensor(&mut self, name: &str) -> Result<QTensor> {
+        self.ct.tensor(self.reader, name, self.device)
+    }
+
+    /// A linear weight, with the LoRA delta merged in and fast-kernel quantization.
+    fn linear(&mut self, name: &str, hf_name: &str) -> Result<QMatMul> {
+        let q = self.qtensor(name)?;
+        let delta = match self.adapter {
+            Some(a) => a.delta(hf_name, q.shape().dims())?,
+            None => None,
+        };
+        let q = match delta {
+            Some(delta) => {
+                let w = (q.dequantize(self.device)? + delta)?;
+                QTensor::quantize(&w, GgmlDType::Q8_0)?
+            }
+            None if needs_requant(q.dtype()) => QTensor::quantize(&q.dequantize(self.device)?, GgmlDType::Q8_0)?,
+            None => q,
+        };
+        QMatMul::from_qtensor(q)
+    }
+
+    fn dense(&mut self, name: &str) -> Result<Tensor> {
+        self.qtensor(name)?.dequantize(self.device)
+    }
+}
+
+impl Qwen2 {
+    pub fn from_gguf<R: Read + Seek>(
+        ct: &gguf_file::Content,
+        reader: &mut R,
+        device: &Device,
+        adapter: Option<&LoraAdapter>,
+    ) -> Result<Qwen2> {
+        let md = |s: &str| match ct.metadata.get(s) {
+            None => candle_core::bail!("GGUF metadata has no {s}"),
+            Some(v) => Ok(v),
+        };
+        let n_head = md("qwen2.attention.head_count")?.to_u32()? as usize;
+        let n_kv_head = md("qwen2.attention.head_count_kv")?.to_u32()? as usize;
+        let hidden = md("qwen2.embedding_length")?.to_u32()? as usize;
+        let context_length = md("qwen2.context_length")?.to_u32()? as usize;
+        let n_layer = md("qwen2.block_count")?.to_u32()? as usize;
+        let eps = md("qwen2.attention.layer_norm_rms_epsilon")?.to_f32()? as f64;
+        let rope_base = md("qwen2.rope.freq_base").and_then(|m| m.to_f32()).unwrap_or(10000f32);
+        let head_dim = hidden / n_head;
+        // Prompts here are a few hundred tokens; a 4k table keeps memory small.
+        let context_length = context_length.min(4096);
+        let config = Config { n_head, n_kv_head, head_dim, hidden, n_layer, context_length };
+
+        let mut ld = Loader { ct, reader, device, adapter };
+        let embed = ld.dense("token_embd.weight")?;
+        let norm = RmsNorm::from_qtensor(ld.qtensor("output_norm.weight")?, eps)?;
+        let lm_head = if ct.tensor_infos.contains_key("output.weight") {
+            ld.linear("output.weight", "lm_head")?
+        } else {
+            QMatMul::from_qtensor(ld.qtensor("token_embd.weight")?)?
+        };
+
+        let mut layers = Vec::with_capacity(n_layer);
+        for i in 0..n_layer {
+            let p = format!("blk.{i}");
+            let hf = format!("model.layers.{i}");
+            layers.push(Layer {
+                wq: ld.linear(&format!("{p}.attn_q.weight"), &format!("{hf}.self_attn.q_proj"))?,
+                wk: ld.linear(&format!("{p}.attn_k.weight"), &format!("{hf}.self_attn.k_proj"))?,
+                wv: ld.linear(&format!("{p}.attn_v.weight"), &format!("{hf}.self_attn.v_proj"))?,
+                bq: ld.dense(&format!("{p}.attn_q.bias"))?,
+                bk: ld.dense(&format!("{p}.attn_k.bias"))?,
+                bv: ld.dense(&format!("{p}.attn_v.bias"))?,
+                wo: ld.linear(&format!("{p}.attn_output.weight"), &format!("{hf}.self_attn.o_proj"))?,
+                attn_norm: RmsNorm::from_qtensor(ld.qtensor(&format!("{p}.attn_norm.weight"))?, eps)?,
+                mlp: Mlp {
+                    gate: ld.linear(&format!("{p}.ffn_gate.weight"), &format!("{hf}.mlp.gate_proj"))?,
+                    up: ld.linear(&format!("{p}.ffn_up.weight"), &format!("{hf}.mlp.up_proj"))?,
+                    down: ld.linear(&format!("{p}.ffn_down.weight"), &format!("{hf}.mlp.down_proj"))?,
+                },
+                ffn_norm: RmsNorm::from_qtensor(ld.qtensor(&format!("{p}.ffn_norm.weight"))?, eps)?,
+            });
+        }
+        if let Some(a) = adapter {
+            a.check_all_used()?;
+        }
+
+        let theta: Vec<f32> = (0..head_dim).step_by(2).map(|i| 1f32 / rope_base.powf(i as f32 / head_dim as f32)).collect();
+        let theta = Tensor::new(theta.as_slice(), device)?;
+        let idx = Tensor::arange(0, context_length as u32, device)?.to_dtype(DType::F32)?.reshape((context_length, 1))?;
+        let freqs = idx.matmul(&theta.reshape((1, head_dim / 2))?)?;
+        Ok(Qwen2 {
+            config,
+            embed: Embedding::new(embed, hidden),
+            layers,
+            norm,
+            lm_head,
+            cos: freqs.cos()?,
+            sin: freqs.sin()?,
+            device: device.clone(),
+        })
+    }
+
+    pub fn new_cache(&self) -> KvCache {
+        KvCache { layers: vec![None; self.config.n_layer] }
+    }
+
+    fn rope(&self, x: &Tensor, pos: usize) -> Result<Tensor> {
+        let (_, _, seq, _) = x.dims4()?;
+        candle_nn::rotary_emb::rope(&x.contiguous()?, &self.cos.narrow(0, pos, seq)?, &self.sin.narrow(0, pos, seq)?)
+    }
+
+    /// Causal mask for `seq` new tokens after `past` cached ones (1 = masked).
+    fn mask(&self, seq: usize, past: usize) -> Result<Tensor> {
+        let mask: Vec<u8> = (0..seq).flat_map(|i| (0..past + seq).map(move |j| u8::from(j > past + i))).collect();
+        Tensor::from_slice(&mask, (seq, past + seq), &self.device)
+    }
+
+    fn attention(&self, layer: &Layer, x: &Tensor, mask: Option<&Tensor>, pos: usize, cache: &mut Option<(Tensor, Tensor)>) -> Result<Tensor> {
+        let c = &self.config;
+        let (b, seq, _) = x.dims3()?;
+        let q = layer.wq.forward(x)?.broadcast_add(&layer.bq)?;
+        let k = layer.wk.forward(x)?.broadcast_add(&layer.bk)?;
+        let v = layer.wv.forward(x)?.broadcast_add(&layer.bv)?;
+        let q = q.reshape((b, seq, c.n_head, c.head_dim))?.transpose(1, 2)?;
+        let k = k.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?;
+        let v = v.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
+        let q = self.rope(&q, pos)?;
+        let k = self.rope(&k, pos)?;
+        let (k, v) = match cache.take() {
+            Some((kc, vc)) => (Tensor::cat(&[&kc, &k], 2)?, Tensor::cat(&[&vc, &v], 2)?),
+            None => (k, v),
+        };
+        *cache = Some((k.clone(), v.clone()));
+        let groups = c.n_head / c.n_kv_head;
+        let k = candle_transformers::utils::repeat_kv(k, groups)?;
+        let v = candle_transformers::utils::repeat_kv(v, groups)?;
+        let att = (q.matmul(&k.t()?)? / (c.head_dim as f64).sqrt())?;
+        let att = match mask {
+            Some(m) => {
+                let neg = Tensor::new(f32::NEG_INFINITY, &self.device)?.broadcast_as(att.shape())?;
+                m.broadcast_as(att.shape())?.where_cond(&neg, &att)?
+            }
+            None => att,
+        };
+        let att = candle_nn::ops::softmax_last_dim(&att)?;
+        let y = att.matmul(&v.contiguous()?)?;
+        let y = y.transpose(1, 2)?.reshape((b, seq, c.hidden))?;
+        layer.wo.forward(&y)
+    }
+
+    /// Run `tokens` after the cached ones; returns logits of the last position.
+    pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
+        let pos = cache.len();
+        if pos + tokens.len() > self.config.context_length {
+            candle_core::bail!("sequence of {} tokens exceeds context {}", pos + tokens.len(), self.config.context_length);
+        }
+        let input = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
+        let seq = tokens.len();
+        let mask = if seq > 1 { Some(self.mask(seq, pos)?) } else { None };
+        let mut h = self.embed.forward(&input)?;
+        for (layer, slot) in self.layers.iter().zip(cache.layers.iter_mut()) {
+            let residual = h.clone();
+            let x = layer.attn_norm.forward(&h)?;
+            let x = (self.attention(layer, &x, mask.as_ref(), pos, slot)? + residual)?;
+            let residual = x.clone();
+            let y = layer.ffn_norm.forward(&x)?;
+            let y = layer.mlp.down.forward(&(candle_nn::ops::silu(&layer.mlp.gate.forward(&y)?)? * layer.mlp.up.forward(&y)?)?)?;
+            h = (y + residual)?;
+        }
+        let last = self.norm.forward(&h.i((.., seq - 1.., ..))?)?;
+        self.lm_head.forward(&last)?.squeeze(0)?.squeeze(0)
+    }
+
+    pub fn argmax(logits: &Tensor) -> Result<u32> {
+        logits.argmax(D::Minus1)?.to_scalar::<u32>()
+    }
+}
