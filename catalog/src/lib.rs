@@ -106,6 +106,29 @@ pub struct Catalog {
     table_docs: HashMap<String, TableDoc>,
     companies: Vec<Company>,
     years: Vec<String>,
+    places: Vec<String>,
+}
+
+/// City and province names (「南京」「扬州」「广东」) read off the registered addresses,
+/// so a question's place name can be linked to the address columns.
+fn places_from_addresses(addresses: &[String]) -> Vec<String> {
+    let mut set = std::collections::BTreeSet::new();
+    for a in addresses {
+        let chars: Vec<char> = a.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            if c != '市' && c != '省' {
+                continue;
+            }
+            // The 2–3 characters before 市/省, after any province prefix.
+            let start = chars[..i].iter().rposition(|&p| p == '省' || p == '区' || p == '市' || !('\u{4E00}'..='\u{9FFF}').contains(&p)).map(|p| p + 1).unwrap_or(0);
+            let len = i - start;
+            if (2..=3).contains(&len) {
+                let name: String = chars[start..i].iter().collect();
+                set.insert(name);
+            }
+        }
+    }
+    set.into_iter().collect()
 }
 
 /// Open the database the only way nl2sql ever opens it: read-only, no mutex games.
@@ -155,6 +178,7 @@ impl Catalog {
         let docs = SchemaDocs::load(schema_path)?;
         let mut companies = Vec::new();
         let mut years = Vec::new();
+        let mut places = Vec::new();
         if tables.iter().any(|t| t.name == QUERY_TABLE) {
             let mut stmt = conn
                 .prepare(
@@ -173,6 +197,10 @@ impl Catalog {
             for row in rows {
                 companies.push(row.map_err(schema_err)?);
             }
+            let mut stmt = conn.prepare("SELECT DISTINCT 注册地址 FROM big WHERE 注册地址 IS NOT NULL").map_err(schema_err)?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(schema_err)?;
+            let addresses: Vec<String> = rows.collect::<Result<_, _>>().map_err(schema_err)?;
+            places = places_from_addresses(&addresses);
             let mut stmt = conn.prepare("SELECT DISTINCT 年份 FROM big ORDER BY 年份").map_err(schema_err)?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(schema_err)?;
             for row in rows {
@@ -186,6 +214,7 @@ impl Catalog {
             table_docs: docs.tables.into_iter().map(|d| (d.name.clone(), d)).collect(),
             companies,
             years,
+            places,
         })
     }
 
@@ -235,6 +264,11 @@ impl Catalog {
     /// Year values as stored, e.g. `2021年`.
     pub fn years(&self) -> &[String] {
         &self.years
+    }
+
+    /// City/province names found in registered addresses, without 市/省.
+    pub fn places(&self) -> &[String] {
+        &self.places
     }
 
     /// Every column name of every table (deduplicated), for "nearest name" hints.

@@ -1,0 +1,291 @@
+//! The `Engine` and `answer()`: the whole pipeline for one question, with a
+//! bounded retry that feeds the guard's or SQLite's complaint back to the model.
+
+use crate::classify::{classify, QuestionClass};
+use crate::prompt::{build_prompt, REFUSAL_MARKER};
+use crate::sentence::sentence;
+use catalog::Catalog;
+use guard::{ExecLimits, Executor, QueryResult, SqlGuard};
+use llm::{ChatPrompt, GenOptions, ModelSize, QwenGenerator, SqlGenerator};
+use recall::{RecallResult, Recaller};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Catalog(#[from] catalog::CatalogError),
+    #[error("{0}")]
+    Question(#[from] recall::RecallError),
+    #[error("未找到公司「{mention}」(unknown company){}", nearest_hint(.nearest))]
+    UnknownCompany { mention: String, nearest: Vec<String> },
+    #[error(transparent)]
+    Model(#[from] llm::LlmError),
+    #[error("execution: {0}")]
+    Exec(#[from] guard::ExecError),
+    #[error("engine set-up: {0}")]
+    Setup(String),
+}
+
+fn nearest_hint(n: &[String]) -> String {
+    if n.is_empty() {
+        String::new()
+    } else {
+        format!("；最接近的公司：{}", n.join("、"))
+    }
+}
+
+/// Which SQL writer to use.
+#[derive(Debug, Clone)]
+pub enum Generator {
+    /// In-process Qwen (GGUF path; `None` = fetch the base model of this size).
+    Local { model: Option<PathBuf>, size: ModelSize, adapter: Option<PathBuf> },
+    /// An OpenAI-compatible server.
+    Http { url: String, model: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub db: PathBuf,
+    pub schema: PathBuf,
+    pub generator: Generator,
+    pub threads: Option<usize>,
+    /// New generations after the first when the guard or SQLite refuses.
+    pub max_retries: usize,
+    pub limits: ExecLimits,
+    pub max_new_tokens: usize,
+    pub show_progress: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            db: catalog::default_db_path(),
+            schema: catalog::default_schema_path(),
+            generator: Generator::Local { model: None, size: ModelSize::Qwen05B, adapter: default_adapter() },
+            threads: None,
+            max_retries: 2,
+            limits: ExecLimits::default(),
+            max_new_tokens: 200,
+            show_progress: true,
+        }
+    }
+}
+
+/// The committed adapter, when one exists in the repository.
+pub fn default_adapter() -> Option<PathBuf> {
+    let dir = catalog::repo_root().join("models/lora");
+    dir.join("adapter_model.safetensors").exists().then_some(dir)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub raw: String,
+    pub sql: Option<String>,
+    pub repairs: Vec<String>,
+    pub error: Option<String>,
+    pub prompt_tokens: usize,
+    pub new_tokens: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StageTimings {
+    pub recall_ms: f64,
+    pub generate_ms: f64,
+    pub prefill_ms: f64,
+    pub decode_ms: f64,
+    pub guard_ms: f64,
+    pub execute_ms: f64,
+    pub total_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub question: String,
+    pub class: QuestionClass,
+    pub recall: RecallResult,
+    pub prompt_tokens: usize,
+    /// The SQL that ran (None when unsupported or every attempt failed).
+    pub sql: Option<String>,
+    pub attempts: Vec<Attempt>,
+    pub result: Option<QueryResult>,
+    /// One Chinese sentence.
+    pub sentence: String,
+    pub error: Option<String>,
+    pub timings: StageTimings,
+}
+
+pub struct Engine {
+    pub catalog: Arc<Catalog>,
+    pub recaller: Recaller,
+    pub guard: SqlGuard,
+    pub executor: Executor,
+    pub generator: Box<dyn SqlGenerator>,
+    pub config: Config,
+    pub load_ms: f64,
+}
+
+impl Engine {
+    pub fn open(config: Config) -> Result<Engine, Error> {
+        let t0 = Instant::now();
+        if let Some(n) = config.threads {
+            // candle's CPU kernels run on rayon's global pool.
+            let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        }
+        let catalog = Arc::new(Catalog::load(&config.db, &config.schema)?);
+        let recaller = Recaller::open_default(&catalog)?;
+        let guard = SqlGuard::new(catalog.clone());
+        let executor = Executor::open(&config.db, config.limits.clone())?;
+        let generator: Box<dyn SqlGenerator> = match &config.generator {
+            Generator::Local { model, size, adapter } => {
+                let path = match model {
+                    Some(p) => p.clone(),
+                    None => llm::ensure_model(*size, config.show_progress)?,
+                };
+                Box::new(QwenGenerator::load(&path, adapter.as_deref())?)
+            }
+            Generator::Http { url, model } => Box::new(llm::HttpGenerator::new(url, model)?),
+        };
+        Ok(Engine { catalog, recaller, guard, executor, generator, config, load_ms: t0.elapsed().as_secs_f64() * 1e3 })
+    }
+
+    pub fn prompt_for(&self, recall: &RecallResult) -> ChatPrompt {
+        build_prompt(recall, &self.catalog)
+    }
+
+    pub fn answer(&self, question: &str) -> Result<Answer, Error> {
+        self.answer_with(question, &GenOptions { max_new_tokens: self.config.max_new_tokens, cancel: None })
+    }
+
+    /// `answer` with generation options (the REPL passes a cancel flag).
+    pub fn answer_with(&self, question: &str, gen: &GenOptions) -> Result<Answer, Error> {
+        let t0 = Instant::now();
+        let mut timings = StageTimings::default();
+        let recall = self.recaller.recall(question)?;
+        timings.recall_ms = t0.elapsed().as_secs_f64() * 1e3;
+        if let Some(u) = &recall.entities.unknown_company {
+            return Err(Error::UnknownCompany { mention: u.mention.clone(), nearest: u.nearest.clone() });
+        }
+        let class = classify(&recall);
+        let base = self.prompt_for(&recall);
+        let mut answer = Answer {
+            question: recall.question.clone(),
+            class,
+            prompt_tokens: 0,
+            sql: None,
+            attempts: Vec::new(),
+            result: None,
+            sentence: String::new(),
+            error: None,
+            timings: StageTimings::default(),
+            recall,
+        };
+        if class == QuestionClass::Unsupported {
+            answer.sentence = "无法从数据库回答：这个问题需要数据库以外的信息（观点、原因或预测）。".into();
+            answer.timings = finish(timings, t0);
+            return Ok(answer);
+        }
+        let mut prompt = base.clone();
+        for attempt_no in 0..=self.config.max_retries {
+            let tg = Instant::now();
+            let g = self.generator.generate(&prompt, gen)?;
+            timings.generate_ms += tg.elapsed().as_secs_f64() * 1e3;
+            timings.prefill_ms += g.prefill_ms;
+            timings.decode_ms += g.decode_ms;
+            if attempt_no == 0 {
+                answer.prompt_tokens = g.prompt_tokens;
+            }
+            let mut attempt = Attempt { raw: g.text.clone(), sql: None, repairs: Vec::new(), error: None, prompt_tokens: g.prompt_tokens, new_tokens: g.new_tokens };
+            if g.text.trim_start().starts_with(REFUSAL_MARKER) {
+                answer.attempts.push(attempt);
+                answer.class = QuestionClass::Unsupported;
+                answer.sentence = "无法从数据库回答：已找到的列不足以回答这个问题。".into();
+                break;
+            }
+            let tguard = Instant::now();
+            let checked = self.guard.check(&g.text);
+            timings.guard_ms += tguard.elapsed().as_secs_f64() * 1e3;
+            let feedback = match checked {
+                Err(e) => {
+                    attempt.error = Some(format!("[{}] {e}", e.rule()));
+                    format!("上一次的SQL被拒绝：{e}")
+                }
+                Ok(checked) => {
+                    attempt.sql = Some(checked.sql.clone());
+                    attempt.repairs = checked.repairs.iter().map(|r| r.to_string()).collect();
+                    let te = Instant::now();
+                    let run = self.executor.run(&checked);
+                    timings.execute_ms += te.elapsed().as_secs_f64() * 1e3;
+                    match run {
+                        Ok(result) => {
+                            answer.sentence = sentence(&answer.recall, class, &result);
+                            answer.sql = Some(checked.sql.clone());
+                            answer.result = Some(result);
+                            answer.attempts.push(attempt);
+                            break;
+                        }
+                        Err(e) => {
+                            attempt.error = Some(e.to_string());
+                            format!("上一次的SQL执行出错：{e}")
+                        }
+                    }
+                }
+            };
+            answer.attempts.push(attempt);
+            prompt = ChatPrompt {
+                system: base.system.clone(),
+                user: format!("{}\n上一次的SQL：{}\n{}\n请改正，只输出SQL。", base.user, g.text.trim(), feedback),
+            };
+        }
+        if answer.result.is_none() && answer.class != QuestionClass::Unsupported {
+            let last = answer.attempts.last().and_then(|a| a.error.clone()).unwrap_or_default();
+            answer.error = Some(last.clone());
+            answer.sentence = format!("未能生成可执行的SQL：{last}");
+        }
+        answer.timings = finish(timings, t0);
+        Ok(answer)
+    }
+}
+
+fn finish(mut t: StageTimings, t0: Instant) -> StageTimings {
+    t.total_ms = t0.elapsed().as_secs_f64() * 1e3;
+    t
+}
+
+static DEFAULT_ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+
+/// Answer with a lazily built default engine (repository data, fetched base model).
+pub fn answer(question: &str) -> Result<Answer, Error> {
+    let engine = DEFAULT_ENGINE.get_or_init(|| Engine::open(Config { show_progress: false, ..Config::default() }).map_err(|e| e.to_string()));
+    match engine {
+        Ok(e) => e.answer(question),
+        Err(msg) => Err(Error::Setup(msg.clone())),
+    }
+}
+
+/// Training examples: each input is exactly the serving prompt built from real
+/// recall output for the question; the target is the gold SQL (or the refusal marker).
+pub fn export_sft(catalog: &Catalog, recaller: &Recaller, items: &[crate::eval::EvalItem], out: &std::path::Path, chatml: bool) -> Result<usize, String> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?);
+    let mut n = 0;
+    for item in items {
+        let Some(sql) = &item.sql else { continue };
+        let Ok(r) = recaller.recall(&item.question) else { continue };
+        let p = build_prompt(&r, catalog);
+        let line = if chatml {
+            serde_json::json!({"messages": [
+                {"role": "system", "content": p.system},
+                {"role": "user", "content": p.user},
+                {"role": "assistant", "content": sql.trim()}]})
+        } else {
+            serde_json::json!({"instruction": p.system, "input": p.user, "output": sql.trim()})
+        };
+        writeln!(f, "{line}").map_err(|e| e.to_string())?;
+        n += 1;
+    }
+    f.flush().map_err(|e| e.to_string())?;
+    Ok(n)
+}

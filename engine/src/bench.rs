@@ -1,0 +1,85 @@
+//! `nl2sql bench`: latency and throughput on real questions, printed as numbers.
+//! Timed here, never asserted in tests (the machine is noisy).
+
+use crate::answer::Engine;
+use crate::eval::percentile;
+use llm::GenOptions;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    pub load_ms: f64,
+    pub recall_p50_ms: f64,
+    pub prompt_tokens: usize,
+    pub prefill_tokens_per_s: f64,
+    pub decode_tokens_per_s: f64,
+    pub answer_p50_ms: f64,
+    pub answer_p95_ms: f64,
+    pub peak_rss_mb: f64,
+    pub threads: usize,
+    pub model: String,
+    /// Prefill with the system-prefix cache cold (whole prompt), tokens/s.
+    pub cold_prefill_tokens_per_s: f64,
+    pub questions: usize,
+}
+
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+pub fn run(engine: &Engine, questions: &[String]) -> BenchReport {
+    let mut recall_ms = Vec::new();
+    for q in questions {
+        for _ in 0..3 {
+            if let Ok(r) = engine.recaller.recall(q) {
+                recall_ms.push(r.elapsed_us as f64 / 1e3);
+            }
+        }
+    }
+    // Cold prefill: a prompt whose system text differs, so nothing is cached.
+    let mut cold = 0.0;
+    if let Some(q) = questions.first() {
+        if let Ok(r) = engine.recaller.recall(q) {
+            let mut p = engine.prompt_for(&r);
+            p.system.push_str("\u{3000}");
+            if let Ok(g) = engine.generator.generate(&p, &GenOptions { max_new_tokens: 1, cancel: None }) {
+                cold = g.prompt_tokens as f64 / (g.prefill_ms / 1e3);
+            }
+        }
+    }
+    let (mut pre_tok, mut pre_ms, mut dec_tok, mut dec_ms, mut prompt_tokens) = (0usize, 0f64, 0usize, 0f64, Vec::new());
+    let mut answer_ms = Vec::new();
+    for q in questions {
+        if let Ok(r) = engine.recaller.recall(q) {
+            let p = engine.prompt_for(&r);
+            if let Ok(g) = engine.generator.generate(&p, &GenOptions { max_new_tokens: 200, cancel: None }) {
+                pre_tok += g.prompt_tokens - g.cached_tokens;
+                pre_ms += g.prefill_ms;
+                dec_tok += g.new_tokens;
+                dec_ms += g.decode_ms;
+                prompt_tokens.push(g.prompt_tokens as f64);
+            }
+        }
+        if let Ok(a) = engine.answer(q) {
+            answer_ms.push(a.timings.total_ms);
+        }
+    }
+    BenchReport {
+        load_ms: engine.load_ms,
+        recall_p50_ms: percentile(&recall_ms, 0.5),
+        prompt_tokens: percentile(&prompt_tokens, 0.5) as usize,
+        prefill_tokens_per_s: if pre_ms > 0.0 { pre_tok as f64 / (pre_ms / 1e3) } else { 0.0 },
+        decode_tokens_per_s: if dec_ms > 0.0 { dec_tok as f64 / (dec_ms / 1e3) } else { 0.0 },
+        answer_p50_ms: percentile(&answer_ms, 0.5),
+        answer_p95_ms: percentile(&answer_ms, 0.95),
+        peak_rss_mb: peak_rss_mb(),
+        threads: engine.config.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        model: engine.generator.describe(),
+        cold_prefill_tokens_per_s: cold,
+        questions: questions.len(),
+    }
+}

@@ -1,0 +1,14 @@
+//! nl2sql engine: question → recall → prompt → SQL → guard → rows → answer.
+//! The stages live in their own crates (`recall`, `llm`, `guard`); this crate
+//! wires them and holds what users touch: `answer()`, eval, REPL, CLI.
+
+pub mod answer;
+pub mod bench;
+pub mod classify;
+pub mod eval;
+pub mod prompt;
+pub mod sentence;
+pub mod table;
+
+pub use answer::{answer, Answer, Attempt, Config, Engine, Error, Generator, StageTimings};
+pub use classify::QuestionClass;

@@ -1,0 +1,325 @@
+//! `nl2sql`: the thin binary. Parses the command line and wires the engine.
+//! Exit codes: 0 success, 1 a question could not be answered or a check fell
+//! short, 2 bad usage or bad input file.
+
+mod repl;
+
+use clap::{Parser, Subcommand};
+use engine::eval::{self, load_set};
+use engine::{Config, Engine, Generator};
+use llm::ModelSize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "nl2sql", version, about = "Answer Chinese questions about company annual reports with SQL")]
+struct Cli {
+    /// SQLite database.
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    /// Column docs (TOML).
+    #[arg(long, global = true)]
+    schema: Option<PathBuf>,
+    /// A GGUF model file (default: the fetched base model).
+    #[arg(long, global = true)]
+    model: Option<PathBuf>,
+    /// Base model size to fetch when --model is not given: 0.5b or 1.5b.
+    #[arg(long, global = true, default_value = "0.5b")]
+    model_size: String,
+    /// LoRA adapter directory, or `none` for the base model.
+    #[arg(long, global = true)]
+    adapter: Option<String>,
+    /// CPU threads for the model.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    /// Use an OpenAI-compatible server instead of the in-process model (http://host:port).
+    #[arg(long, global = true)]
+    backend_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer one question.
+    Ask {
+        question: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Interactive analyst session.
+    Repl,
+    /// Recall only (no model): one question, or metrics over a set.
+    Recall {
+        question: Option<String>,
+        #[arg(long)]
+        set: Option<PathBuf>,
+        #[arg(long)]
+        json: Option<String>,
+    },
+    /// Validate SQL with the guard and run it.
+    Sql {
+        sql: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluation harness.
+    Eval {
+        #[arg(long)]
+        set: Option<PathBuf>,
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        #[arg(long)]
+        json: Option<String>,
+        /// Compare two eval reports: which items flipped.
+        #[arg(long, num_args = 2, value_names = ["A.json", "B.json"])]
+        compare: Option<Vec<PathBuf>>,
+    },
+    /// Export training examples built with the serving prompt builder.
+    ExportSft {
+        #[arg(long)]
+        set: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "chatml")]
+        format: String,
+    },
+    /// Download and verify the model files.
+    Fetch,
+    /// Latency and throughput figures.
+    Bench {
+        #[arg(long)]
+        json: Option<String>,
+        #[arg(long, default_value_t = 8)]
+        questions: usize,
+    },
+}
+
+struct Usage(String);
+
+fn config(cli: &Cli) -> Result<Config, Usage> {
+    let mut c = Config::default();
+    if let Some(db) = &cli.db {
+        c.db = db.clone();
+    }
+    if let Some(s) = &cli.schema {
+        c.schema = s.clone();
+    }
+    c.threads = cli.threads;
+    let size = ModelSize::parse(&cli.model_size).ok_or_else(|| Usage(format!("--model-size {}: expected 0.5b or 1.5b", cli.model_size)))?;
+    let adapter = match cli.adapter.as_deref() {
+        Some("none") => None,
+        Some(p) => Some(PathBuf::from(p)),
+        None if size == ModelSize::Qwen05B && cli.model.is_none() => engine::answer::default_adapter(),
+        None => None,
+    };
+    c.generator = match &cli.backend_url {
+        Some(url) => Generator::Http { url: url.clone(), model: "nl2sql".into() },
+        None => Generator::Local { model: cli.model.clone(), size, adapter },
+    };
+    Ok(c)
+}
+
+fn write_json(dest: &str, value: &impl serde::Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    if dest == "-" {
+        println!("{text}");
+        Ok(())
+    } else {
+        std::fs::write(dest, text + "\n").map_err(|e| format!("{dest}: {e}"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(Failure::Usage(m)) => {
+            eprintln!("nl2sql: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Fail(m)) => {
+            eprintln!("nl2sql: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Fail(String),
+}
+
+impl From<Usage> for Failure {
+    fn from(u: Usage) -> Self {
+        Failure::Usage(u.0)
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> Failure {
+    Failure::Fail(e.to_string())
+}
+
+fn open(cli: &Cli) -> Result<Engine, Failure> {
+    Engine::open(config(cli)?).map_err(fail)
+}
+
+fn model_info(engine: &Engine, cli: &Cli) -> serde_json::Value {
+    let gguf = match &cli.model {
+        Some(p) => llm::fetch::sha256_file(p, false).ok(),
+        None if cli.backend_url.is_none() => ModelSize::parse(&cli.model_size).map(|s| s.spec().sha256.to_string()),
+        None => None,
+    };
+    let adapter = match &engine.config.generator {
+        Generator::Local { adapter: Some(dir), .. } => llm::fetch::sha256_file(&dir.join("adapter_model.safetensors"), false).ok(),
+        _ => None,
+    };
+    serde_json::json!({"gguf_sha256": gguf, "adapter_sha256": adapter, "describe": engine.generator.describe()})
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, Failure> {
+    match &cli.command {
+        Command::Ask { question, json } => {
+            let engine = open(cli)?;
+            match engine.answer(question) {
+                Ok(a) => {
+                    if *json {
+                        write_json("-", &a).map_err(fail)?;
+                    } else {
+                        repl::print_answer(&a);
+                    }
+                    Ok(if a.result.is_some() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+                }
+                Err(e) => Err(fail(e)),
+            }
+        }
+        Command::Repl => {
+            let engine = open(cli)?;
+            repl::run(&engine).map_err(fail)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Recall { question, set, json } => {
+            let cfg = config(cli)?;
+            let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(fail)?;
+            let recaller = recall::Recaller::open_default(&catalog).map_err(fail)?;
+            if let Some(set) = set {
+                let items = load_set(set).map_err(Failure::Usage)?;
+                let guard = guard::SqlGuard::new(std::sync::Arc::new(catalog.clone()));
+                let rep = eval::recall_report(&catalog, &recaller, &guard, &items);
+                if let Some(dest) = json {
+                    write_json(dest, &rep).map_err(fail)?;
+                }
+                let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_else(|| "n/a".into());
+                eprintln!(
+                    "n={} recall_strict={} recall_column={} avg_columns={:.2} p50={:.2}ms p95={:.2}ms company_acc={} year_acc={}",
+                    rep.n, f(rep.recall_strict), f(rep.recall_column), rep.avg_columns, rep.p50_ms, rep.p95_ms, f(rep.entity_company_acc), f(rep.entity_year_acc)
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let q = question.as_deref().ok_or_else(|| Failure::Usage("recall needs a question or --set FILE".into()))?;
+            let r = recaller.recall(q).map_err(fail)?;
+            match json {
+                Some(dest) => write_json(dest, &r).map_err(fail)?,
+                None => repl::print_recall(&r),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sql { sql, json } => {
+            let cfg = config(cli)?;
+            let catalog = std::sync::Arc::new(catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(fail)?);
+            let guard = guard::SqlGuard::new(catalog.clone());
+            let exec = guard::Executor::open(&cfg.db, cfg.limits.clone()).map_err(fail)?;
+            let t0 = std::time::Instant::now();
+            let checked = match guard.check(sql) {
+                Ok(c) => c,
+                Err(e) => {
+                    if *json {
+                        write_json("-", &serde_json::json!({"ok": false, "rule": e.rule(), "error": e.to_string()})).map_err(fail)?;
+                    } else {
+                        println!("refused [{}]: {e}", e.rule());
+                    }
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let guard_us = t0.elapsed().as_secs_f64() * 1e6;
+            let result = exec.run(&checked).map_err(fail)?;
+            if *json {
+                write_json(
+                    "-",
+                    &serde_json::json!({"ok": true, "sql": checked.sql, "repairs": checked.repairs.iter().map(|r| r.to_string()).collect::<Vec<_>>(), "result": result, "guard_us": guard_us}),
+                )
+                .map_err(fail)?;
+            } else {
+                println!("SQL: {}", checked.sql);
+                for r in &checked.repairs {
+                    println!("repaired: {r}");
+                }
+                println!("{}", engine::table::render(&result, 50));
+                println!("{} rows, guard {:.0} µs, execute {:.1} ms", result.rows.len(), guard_us, result.elapsed_ms);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { set, limit, jobs, json, compare } => {
+            if let Some(files) = compare {
+                let read = |p: &PathBuf| -> Result<serde_json::Value, Failure> {
+                    let t = std::fs::read_to_string(p).map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?;
+                    serde_json::from_str(&t).map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))
+                };
+                let (a, b) = (read(&files[0])?, read(&files[1])?);
+                let flips = eval::compare(&a, &b);
+                for (k, ca, cb) in &flips {
+                    println!("{} {k}", if *cb && !ca { "+ fixed " } else { "- broken" });
+                }
+                println!("{} items flipped ({} fixed, {} broken)", flips.len(), flips.iter().filter(|f| f.2).count(), flips.iter().filter(|f| !f.2).count());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let set = set.as_ref().ok_or_else(|| Failure::Usage("eval needs --set FILE (or --compare A B)".into()))?;
+            let mut items = load_set(set).map_err(Failure::Usage)?;
+            if let Some(l) = limit {
+                items.truncate(*l);
+            }
+            let engine = open(cli)?;
+            let model = model_info(&engine, cli);
+            let rep = eval::evaluate(&engine, &items, *jobs, true, model);
+            if let Some(dest) = json {
+                write_json(dest, &rep).map_err(fail)?;
+            }
+            repl::print_eval(&rep);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ExportSft { set, out, format } => {
+            if format != "chatml" && format != "alpaca" {
+                return Err(Failure::Usage(format!("--format {format}: expected chatml or alpaca")));
+            }
+            let cfg = config(cli)?;
+            let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(fail)?;
+            let recaller = recall::Recaller::open_default(&catalog).map_err(fail)?;
+            let mut items = Vec::new();
+            for s in set {
+                items.extend(load_set(s).map_err(Failure::Usage)?);
+            }
+            let n = engine::answer::export_sft(&catalog, &recaller, &items, out, format == "chatml").map_err(fail)?;
+            eprintln!("wrote {n} examples to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fetch => {
+            let size = ModelSize::parse(&cli.model_size).ok_or_else(|| Failure::Usage(format!("--model-size {}", cli.model_size)))?;
+            let p = llm::ensure_model(size, true).map_err(fail)?;
+            println!("{}", p.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { json, questions } => {
+            let engine = open(cli)?;
+            let set = catalog::repo_root().join("datasets/finglm/nl2sql_valid.jsonl");
+            let qs: Vec<String> = load_set(&set).map_err(fail)?.into_iter().take(*questions).map(|i| i.question).collect();
+            let rep = engine::bench::run(&engine, &qs);
+            match json {
+                Some(dest) => write_json(dest, &rep).map_err(fail)?,
+                None => write_json("-", &rep).map_err(fail)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

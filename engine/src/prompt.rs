@@ -1,0 +1,64 @@
+//! The one prompt builder, used for serving and for `export-sft`, so training
+//! and serving see the same text. It holds only what recall found.
+
+use catalog::Catalog;
+use llm::ChatPrompt;
+use recall::RecallResult;
+
+/// Fixed for every question: its KV cache is computed once and reused.
+pub const SYSTEM_PROMPT: &str = "你是SQLite专家。根据给出的表 big 的列和问题，写一条 SQLite 查询。\
+只输出SQL，不要解释。规则：年份列的值带“年”字，如 '2021年'；公司名称用给出的全称；\
+只用给出的列；比率/增长率在SQL中计算；若给出的列无法回答问题，只输出：-- 无法回答";
+
+/// Marker the model emits when the recalled columns cannot answer the question.
+pub const REFUSAL_MARKER: &str = "-- 无法回答";
+
+pub fn build_prompt(recall: &RecallResult, catalog: &Catalog) -> ChatPrompt {
+    let mut u = String::from("表 big 的列：\n");
+    for c in &recall.columns {
+        u.push_str(&c.name);
+        u.push(' ');
+        u.push_str(&c.sql_type);
+        if let Some(note) = column_note(&c.name, catalog) {
+            u.push_str(" -- ");
+            u.push_str(&note);
+        }
+        u.push('\n');
+    }
+    let e = &recall.entities;
+    if !e.companies.is_empty() || !e.years.is_empty() {
+        u.push_str("已识别：");
+        let mut parts: Vec<String> = e
+            .companies
+            .iter()
+            .map(|c| if c.mention == c.full_name { format!("公司名称='{}'", c.full_name) } else { format!("「{}」即 公司名称='{}'", c.mention, c.full_name) })
+            .collect();
+        if !e.years.is_empty() {
+            parts.push(format!("年份={}", e.years.iter().map(|y| format!("'{y}'")).collect::<Vec<_>>().join(",")));
+        }
+        u.push_str(&parts.join("；"));
+        u.push('\n');
+    }
+    for m in &recall.metrics {
+        u.push_str(&format!("指标：{} = {}\n", m.name, m.formula));
+    }
+    u.push_str("问题：");
+    u.push_str(&recall.question);
+    ChatPrompt { system: SYSTEM_PROMPT.to_string(), user: u }
+}
+
+/// A short note where the name alone is ambiguous (units, value format).
+fn column_note(name: &str, catalog: &Catalog) -> Option<String> {
+    match name {
+        "年份" => return Some("如'2021年'".into()),
+        "公司名称" => return Some("公司全称".into()),
+        "股票代码" => return Some("6位文本".into()),
+        _ => {}
+    }
+    let doc = catalog.doc(name)?;
+    if doc.unit == "人" {
+        Some("人数".into())
+    } else {
+        None
+    }
+}

@@ -1,0 +1,109 @@
+//! The one-line Chinese answer: subject (company, year), the field and its value
+//! with thousands separators and the precision the question asked for.
+
+use crate::classify::QuestionClass;
+use guard::{QueryResult, Value};
+use recall::RecallResult;
+
+/// Decimals the question asks for (保留两位小数 / 保留2位小数), if any.
+pub fn requested_decimals(q: &str) -> Option<usize> {
+    let digits = [("一", 1), ("两", 2), ("二", 2), ("三", 3), ("四", 4), ("1", 1), ("2", 2), ("3", 3), ("4", 4)];
+    digits.iter().find(|(d, _)| q.contains(&format!("保留{d}位小数"))).map(|&(_, n)| n)
+}
+
+pub fn format_number(v: f64, decimals: Option<usize>) -> String {
+    let d = decimals.unwrap_or(if v.fract() == 0.0 { 0 } else { 2 });
+    let s = format!("{:.*}", d, v.abs());
+    let (int, frac) = s.split_once('.').map(|(a, b)| (a.to_string(), Some(b.to_string()))).unwrap_or((s.clone(), None));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+pub fn format_value(v: &Value, decimals: Option<usize>) -> String {
+    match v {
+        Value::Null => "空".into(),
+        Value::Integer(i) => format_number(*i as f64, decimals.or(Some(0))),
+        Value::Real(r) => format_number(*r, decimals),
+        Value::Text(t) => t.clone(),
+    }
+}
+
+fn unit_for(column: &str) -> &'static str {
+    const PEOPLE: [&str; 11] = ["职工总数", "研发人员", "硕士", "硕士以上人数", "博士", "博士以上人数", "生产人员", "销售人员", "技术人员", "财务人员", "行政人员"];
+    if PEOPLE.contains(&column) {
+        "人"
+    } else if column.contains("率") || column.contains("每股") || !column.chars().all(|c| recall::is_cjk(c) || "、，".contains(c)) {
+        ""
+    } else {
+        "元"
+    }
+}
+
+pub fn sentence(recall: &RecallResult, class: QuestionClass, result: &QueryResult) -> String {
+    let dec = requested_decimals(&recall.question);
+    if result.rows.is_empty() {
+        return "没有查到符合条件的数据。".into();
+    }
+    let e = &recall.entities;
+    let mut subject = String::new();
+    if e.companies.len() == 1 {
+        let c = &e.companies[0];
+        subject.push_str(if c.short_name.is_empty() { &c.full_name } else { &c.short_name });
+    }
+    if e.years.len() == 1 {
+        subject.push_str(&e.years[0]);
+    }
+    let label = |col: &str| -> String {
+        if col.chars().all(|c| recall::is_cjk(c) || "、，".contains(c)) {
+            col.to_string()
+        } else if let Some(m) = recall.metrics.first() {
+            m.name.clone()
+        } else if class == QuestionClass::Computed {
+            "计算结果".into()
+        } else {
+            col.to_string()
+        }
+    };
+    let cell = |col: &str, v: &Value| -> String {
+        let unit = if matches!(v, Value::Text(_) | Value::Null) { "" } else { unit_for(col) };
+        format!("{}为{}{}", label(col), format_value(v, dec), unit)
+    };
+    if result.rows.len() == 1 {
+        let parts: Vec<String> = result.columns.iter().zip(&result.rows[0]).map(|(c, v)| cell(c, v)).collect();
+        let lead = if subject.is_empty() { String::new() } else { format!("{subject}的") };
+        return format!("{lead}{}。", parts.join("，"));
+    }
+    let shown: Vec<String> = result
+        .rows
+        .iter()
+        .take(5)
+        .map(|row| row.iter().zip(&result.columns).map(|(v, c)| format!("{}{}", format_value(v, dec), if matches!(v, Value::Text(_)) { "" } else { unit_for(c) })).collect::<Vec<_>>().join("，"))
+        .collect();
+    let more = if result.rows.len() > 5 { format!("等（共{}行{}）", result.rows.len(), if result.truncated { "，已截断" } else { "" }) } else { String::new() };
+    format!("{}查询结果{}行：{}{}。", if subject.is_empty() { String::new() } else { format!("{subject}，") }, result.rows.len(), shown.join("；"), more)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn numbers_are_grouped_and_rounded() {
+        assert_eq!(format_number(109464278662.33, None), "109,464,278,662.33");
+        assert_eq!(format_number(-25.704, Some(2)), "-25.70");
+        assert_eq!(format_number(1234.0, None), "1,234");
+        assert_eq!(format_number(-0.001, Some(2)), "0.00");
+        assert_eq!(requested_decimals("请保留两位小数"), Some(2));
+        assert_eq!(requested_decimals("保留4位小数"), Some(4));
+        assert_eq!(requested_decimals("是多少"), None);
+    }
+}

@@ -1,0 +1,293 @@
+//! Entity linking: companies (full name, short name, stock code, name without its
+//! legal suffix, or a near-miss typo) → the canonical `公司名称`; years in any
+//! common form → the stored `'2021年'`. An unresolvable company mention becomes
+//! `UnknownCompany` with the nearest names instead of a silent guess.
+
+use crate::is_cjk;
+use aho_corasick::{AhoCorasick, MatchKind};
+use catalog::Company;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkedBy {
+    FullName,
+    ShortName,
+    StockCode,
+    /// Full name without 股份有限公司/有限公司…
+    NameStem,
+    /// Near-miss spelling of a short or full name.
+    Fuzzy,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CompanyMatch {
+    pub mention: String,
+    pub full_name: String,
+    pub short_name: String,
+    pub code: String,
+    pub linked_by: LinkedBy,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UnknownCompany {
+    pub mention: String,
+    pub nearest: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Entities {
+    pub companies: Vec<CompanyMatch>,
+    /// Canonical year values in order of mention, e.g. `2021年`.
+    pub years: Vec<String>,
+    pub unknown_company: Option<UnknownCompany>,
+}
+
+/// Char span of a mention in the question: [start, end).
+pub type Span = (usize, usize);
+
+const LEGAL_SUFFIXES: [&str; 5] = ["集团股份有限公司", "股份有限公司", "有限责任公司", "有限公司", "公司"];
+/// Words that end company-like mentions (「火星矿业」「某某科技」).
+const COMPANY_MARKERS: [&str; 16] =
+    ["公司", "集团", "股份", "矿业", "科技", "银行", "证券", "药业", "电子", "控股", "实业", "能源", "电气", "化工", "医药", "传媒"];
+
+pub struct EntityLinker {
+    companies: Vec<Company>,
+    automaton: AhoCorasick,
+    /// pattern index → (company index, how)
+    targets: Vec<(usize, LinkedBy)>,
+    years: Vec<String>,
+}
+
+impl EntityLinker {
+    pub fn new(companies: &[Company], years: &[String]) -> Result<EntityLinker, String> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut targets = Vec::new();
+        for (i, c) in companies.iter().enumerate() {
+            let mut add = |p: &str, how: LinkedBy| {
+                if p.chars().count() >= 2 {
+                    patterns.push(p.to_string());
+                    targets.push((i, how));
+                }
+            };
+            add(&c.full_name, LinkedBy::FullName);
+            if !c.short_name.is_empty() {
+                add(&c.short_name, LinkedBy::ShortName);
+                // 「*ST华铁」 is often typed as 「ST华铁」 or 「华铁」.
+                let bare = c.short_name.trim_start_matches('*').trim_start_matches("ST").trim_start_matches("ST");
+                if bare != c.short_name && bare.chars().count() >= 2 {
+                    add(bare, LinkedBy::ShortName);
+                }
+            }
+            if c.code.len() == 6 {
+                add(&c.code, LinkedBy::StockCode);
+            }
+            if let Some(stem) = LEGAL_SUFFIXES.iter().find_map(|s| c.full_name.strip_suffix(s)) {
+                if stem.chars().count() >= 3 {
+                    add(stem, LinkedBy::NameStem);
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).map_err(|e| e.to_string())?;
+        Ok(EntityLinker { companies: companies.to_vec(), automaton, targets, years: years.to_vec() })
+    }
+
+    pub fn companies(&self) -> &[Company] {
+        &self.companies
+    }
+
+    /// Company mentions and their char spans (for suppressing column matches inside names).
+    pub fn link_companies(&self, q: &str) -> (Vec<CompanyMatch>, Vec<Span>) {
+        let byte_to_char = char_index(q);
+        let mut found: Vec<(Span, usize, LinkedBy)> = self
+            .automaton
+            .find_overlapping_iter(q)
+            .map(|m| ((byte_to_char(m.start()), byte_to_char(m.end())), self.targets[m.pattern().as_usize()].0, self.targets[m.pattern().as_usize()].1))
+            // A code must not be part of a longer number.
+            .filter(|&((s, e), _, how)| how != LinkedBy::StockCode || !digit_around(q, s, e))
+            .collect();
+        let spans: Vec<Span> = found.iter().map(|f| f.0).collect();
+        found.retain(|(sp, _, _)| !strictly_inside(*sp, &spans));
+        let mut out: Vec<CompanyMatch> = Vec::new();
+        let mut kept_spans = Vec::new();
+        for ((s, e), idx, how) in found {
+            let c = &self.companies[idx];
+            if out.iter().any(|m| m.full_name == c.full_name) {
+                continue;
+            }
+            kept_spans.push((s, e));
+            out.push(CompanyMatch {
+                mention: q.chars().skip(s).take(e - s).collect(),
+                full_name: c.full_name.clone(),
+                short_name: c.short_name.clone(),
+                code: c.code.clone(),
+                linked_by: how,
+                score: 1.0,
+            });
+        }
+        (out, kept_spans)
+    }
+
+    /// Years and year ranges: 2021年, 2021, 21年, 2019-2021年, 2019年到2021年.
+    pub fn link_years(&self, q: &str) -> (Vec<String>, Vec<Span>) {
+        let chars: Vec<char> = q.chars().collect();
+        let mut found: Vec<(u32, Span)> = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_digit()) {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            let digits: String = chars[i..j].iter().collect();
+            let has_nian = chars.get(j) == Some(&'年');
+            let year = match digits.len() {
+                4 => digits.parse::<u32>().ok().filter(|y| (1990..=2099).contains(y)),
+                2 if has_nian => digits.parse::<u32>().ok().map(|y| 2000 + y),
+                _ => None,
+            };
+            if let Some(y) = year {
+                found.push((y, (i, if has_nian { j + 1 } else { j })));
+            }
+            i = j;
+        }
+        // Expand ranges: a year, a range word, then another year.
+        let mut years: Vec<u32> = Vec::new();
+        for (k, &(y, (_, e))) in found.iter().enumerate() {
+            years.push(y);
+            if let Some(&(y2, (s2, _))) = found.get(k + 1) {
+                let between: String = chars[e..s2].iter().collect();
+                let between = between.trim();
+                if matches!(between, "-" | "~" | "至" | "到" | "—" | "–" | "～") && y2 > y && y2 - y <= 10 {
+                    years.extend(y + 1..y2);
+                }
+            }
+        }
+        // Years relative to the one stated: 上年 / 前两年 / 前年, and growth needs the previous year.
+        if let Some(&anchor) = years.last() {
+            let rel: &[(&str, &[u32])] = &[
+                ("前三年", &[1, 2, 3]),
+                ("前两年", &[1, 2]),
+                ("前二年", &[1, 2]),
+                ("上一年", &[1]),
+                ("上年", &[1]),
+                ("去年", &[1]),
+                ("前一年", &[1]),
+                ("同比", &[1]),
+                ("增长", &[1]),
+                ("增速", &[1]),
+            ];
+            for (word, back) in rel {
+                if q.contains(word) {
+                    years.extend(back.iter().map(|b| anchor - b));
+                }
+            }
+            if q.replace("前两年", "").replace("前一年", "").replace("前三年", "").replace("前二年", "").contains("前年") {
+                years.push(anchor - 2);
+            }
+        }
+        let mut out: Vec<String> = Vec::new();
+        for y in years {
+            let v = format!("{y}年");
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        (out, found.into_iter().map(|f| f.1).collect())
+    }
+
+    pub fn known_year(&self, y: &str) -> bool {
+        self.years.iter().any(|k| k == y)
+    }
+
+    /// For a mention no exact pattern caught: the nearest companies by edit distance.
+    pub fn nearest(&self, mention: &str, k: usize) -> Vec<(f32, &Company)> {
+        let mut scored: Vec<(f32, &Company)> = self
+            .companies
+            .iter()
+            .map(|c| {
+                let s1 = strsim::normalized_levenshtein(mention, &c.short_name) as f32;
+                let stem = LEGAL_SUFFIXES.iter().find_map(|s| c.full_name.strip_suffix(s)).unwrap_or(&c.full_name);
+                let s2 = strsim::normalized_levenshtein(mention, stem) as f32;
+                let s3 = strsim::normalized_levenshtein(mention, &c.full_name) as f32;
+                (s1.max(s2).max(s3), c)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.truncate(k);
+        scored
+    }
+
+    /// Try to resolve company-like mentions that matched nothing exactly:
+    /// near-miss typos are linked (`Fuzzy`), the rest reported as unknown.
+    pub fn resolve_leftover(&self, q: &str, leftovers: &[String]) -> (Option<CompanyMatch>, Option<UnknownCompany>) {
+        let mut candidates: Vec<String> = leftovers.to_vec();
+        // 「公司名称为X的公司」「股票代码为123456」 name the company explicitly.
+        for (lead, tail) in [("公司名称为", "的"), ("公司全称为", "的"), ("公司名称是", "的")] {
+            if let Some(rest) = q.split_once(lead).map(|(_, r)| r) {
+                let m = rest.split(tail).next().unwrap_or(rest).trim();
+                if !m.is_empty() {
+                    candidates.insert(0, m.to_string());
+                }
+            }
+        }
+        let chars: Vec<char> = q.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_digit()) {
+                let j = (i..chars.len()).find(|&j| !chars[j].is_ascii_digit()).unwrap_or(chars.len());
+                if j - i == 6 {
+                    let code: String = chars[i..j].iter().collect();
+                    return (None, Some(UnknownCompany { mention: code, nearest: Vec::new() }));
+                }
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+        for m in candidates {
+            if m.chars().filter(|&c| is_cjk(c)).count() < 2 {
+                continue;
+            }
+            let near = self.nearest(&m, 3);
+            if let Some(&(score, c)) = near.first() {
+                if score >= 0.75 {
+                    return (
+                        Some(CompanyMatch {
+                            mention: m.clone(),
+                            full_name: c.full_name.clone(),
+                            short_name: c.short_name.clone(),
+                            code: c.code.clone(),
+                            linked_by: LinkedBy::Fuzzy,
+                            score,
+                        }),
+                        None,
+                    );
+                }
+            }
+            if COMPANY_MARKERS.iter().any(|s| m.ends_with(s)) || q.contains(&format!("{m}公司")) {
+                return (None, Some(UnknownCompany { mention: m, nearest: near.iter().map(|(_, c)| c.full_name.clone()).collect() }));
+            }
+        }
+        (None, None)
+    }
+}
+
+/// Map byte offsets to char offsets for one string.
+pub fn char_index(s: &str) -> impl Fn(usize) -> usize + '_ {
+    move |b: usize| s[..b].chars().count()
+}
+
+fn digit_around(q: &str, s: usize, e: usize) -> bool {
+    let chars: Vec<char> = q.chars().collect();
+    (s > 0 && chars[s - 1].is_ascii_digit()) || chars.get(e).is_some_and(|c| c.is_ascii_digit())
+}
+
+/// True when `sp` lies inside a strictly longer span of `all`.
+pub fn strictly_inside(sp: Span, all: &[Span]) -> bool {
+    all.iter().any(|&o| o.0 <= sp.0 && sp.1 <= o.1 && (o.1 - o.0) > (sp.1 - sp.0))
+}

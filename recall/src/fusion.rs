@@ -1,0 +1,288 @@
+//! The `Recaller`: runs every matcher, fuses their normalized scores linearly,
+//! keeps the top-k content columns and adds the mandatory ones. Every kept column
+//! carries the evidence (word, path, score) that put it there.
+
+use crate::bm25::{bigrams, Bm25};
+use crate::entities::{strictly_inside, EntityLinker, Span};
+use crate::exact::{ExactMatcher, Target};
+use crate::lexical::best_similarity;
+use crate::segment::Segmenter;
+use crate::synonyms::{load_metrics, Metric};
+use crate::{check_question, Entities, Evidence, MatchPath, RecallError, RecallResult, RecalledColumn};
+use catalog::{Catalog, MANDATORY_COLUMNS};
+use std::path::Path;
+use std::time::Instant;
+
+/// Weights and thresholds; tuned on the train pairs only.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FusionConfig {
+    pub use_exact: bool,
+    pub use_lexical: bool,
+    pub use_bm25: bool,
+    pub w_exact: f32,
+    pub w_lexical: f32,
+    pub w_bm25: f32,
+    /// A lexical match counts only at or above this similarity.
+    pub lexical_min: f32,
+    /// Content columns kept at most (exact and metric hits are never cut).
+    pub top_k: usize,
+    /// Fused score a non-exact column needs to be kept.
+    pub min_score: f32,
+    pub max_question_chars: usize,
+}
+
+impl Default for FusionConfig {
+    fn default() -> Self {
+        FusionConfig {
+            use_exact: true,
+            use_lexical: true,
+            use_bm25: true,
+            w_exact: 1.0,
+            w_lexical: 0.6,
+            w_bm25: 0.4,
+            lexical_min: 0.7,
+            top_k: 6,
+            min_score: 0.45,
+            max_question_chars: 500,
+        }
+    }
+}
+
+struct ColumnEntry {
+    name: String,
+    sql_type: String,
+    aliases: Vec<String>,
+    unit: String,
+}
+
+const ADDRESS_COLUMN: &str = "注册地址";
+const STAFF_TOTAL: &str = "职工总数";
+
+pub struct Recaller {
+    columns: Vec<ColumnEntry>,
+    segmenter: Segmenter,
+    exact: ExactMatcher,
+    bm25: Bm25,
+    linker: EntityLinker,
+    metrics: Vec<Metric>,
+    pub config: FusionConfig,
+}
+
+impl Recaller {
+    pub fn new(catalog: &Catalog, stopwords: &Path, synonyms: &Path, config: FusionConfig) -> Result<Recaller, RecallError> {
+        let setup = |e: String| RecallError::Setup(e);
+        let columns: Vec<ColumnEntry> = catalog
+            .query_columns()
+            .iter()
+            .map(|c| ColumnEntry {
+                name: c.name.clone(),
+                sql_type: c.sql_type.as_str().to_string(),
+                aliases: catalog.doc(&c.name).map(|d| d.aliases.clone()).unwrap_or_default(),
+                unit: catalog.doc(&c.name).map(|d| d.unit.clone()).unwrap_or_default(),
+            })
+            .collect();
+        let metrics: Vec<Metric> = load_metrics(synonyms)
+            .map_err(setup)?
+            .into_iter()
+            .filter(|m| m.columns.iter().all(|c| columns.iter().any(|e| &e.name == c)))
+            .collect();
+        let stop = Segmenter::load_stopwords(stopwords).map_err(|e| setup(format!("{}: {e}", stopwords.display())))?;
+        let companies = catalog.companies();
+        let terms = columns
+            .iter()
+            .flat_map(|c| std::iter::once(c.name.as_str()).chain(c.aliases.iter().map(String::as_str)))
+            .chain(metrics.iter().map(|m| m.name.as_str()))
+            .chain(companies.iter().flat_map(|c| [c.full_name.as_str(), c.short_name.as_str()]));
+        let segmenter = Segmenter::new(terms, stop);
+        let exact = ExactMatcher::new(
+            &columns.iter().map(|c| (c.name.clone(), c.aliases.clone())).collect::<Vec<_>>(),
+            &metrics.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
+            &catalog.places().iter().flat_map(|p| [p.clone(), format!("{p}市")]).collect::<Vec<_>>(),
+        )
+        .map_err(setup)?;
+        let bm25 = Bm25::new(
+            columns
+                .iter()
+                .map(|c| {
+                    let mut toks: Vec<String> = Vec::new();
+                    for s in std::iter::once(&c.name).chain(&c.aliases) {
+                        toks.push(s.clone());
+                        toks.extend(bigrams(s));
+                    }
+                    if let Some(d) = catalog.doc(&c.name) {
+                        toks.extend(segmenter.words(&d.description).into_iter().map(|w| w.text));
+                    }
+                    toks
+                })
+                .collect(),
+        );
+        let linker = EntityLinker::new(companies, catalog.years()).map_err(setup)?;
+        Ok(Recaller { columns, segmenter, exact, bm25, linker, metrics, config })
+    }
+
+    /// Recaller over the repository's catalog, stopwords and synonyms.
+    pub fn open_default(catalog: &Catalog) -> Result<Recaller, RecallError> {
+        let root = catalog::repo_root();
+        Recaller::new(catalog, &root.join("schemas/stopwords.txt"), &root.join("schemas/synonyms.toml"), FusionConfig::default())
+    }
+
+    pub fn linker(&self) -> &EntityLinker {
+        &self.linker
+    }
+
+    pub fn metrics(&self) -> &[Metric] {
+        &self.metrics
+    }
+
+    pub fn recall(&self, question: &str) -> Result<RecallResult, RecallError> {
+        let t0 = Instant::now();
+        let q = check_question(question, self.config.max_question_chars)?;
+        let cfg = &self.config;
+        let n = self.columns.len();
+        let mut score = vec![0f32; n];
+        let mut evidence: Vec<Vec<Evidence>> = vec![Vec::new(); n];
+        let mut pinned = vec![false; n];
+
+        let (mut companies, company_spans) = self.linker.link_companies(q);
+        let (years, year_spans) = self.linker.link_years(q);
+        let blocked: Vec<Span> = company_spans.iter().chain(&year_spans).copied().collect();
+
+        // 1. Verbatim names, aliases, metrics.
+        let mut metrics = Vec::new();
+        let hits = if cfg.use_exact { self.exact.find(q, &blocked) } else { Vec::new() };
+        for h in &hits {
+            let cols: Vec<usize> = match h.target {
+                Target::Column(i) => vec![i],
+                Target::Metric(m) => {
+                    let metric = &self.metrics[m];
+                    if !metrics.contains(metric) {
+                        metrics.push(metric.clone());
+                    }
+                    metric.columns.iter().filter_map(|c| self.columns.iter().position(|e| &e.name == c)).collect()
+                }
+                Target::Place => self.columns.iter().position(|e| e.name == ADDRESS_COLUMN).into_iter().collect(),
+            };
+            for i in cols {
+                pinned[i] = true;
+                score[i] = score[i].max(cfg.w_exact);
+                evidence[i].push(Evidence { word: h.mention.clone(), path: h.path, score: 1.0 });
+            }
+        }
+        let exact_spans: Vec<Span> = hits.iter().map(|h| h.span).collect();
+
+        // 2. Words outside entity and exact spans.
+        let words: Vec<_> = self
+            .segmenter
+            .words(q)
+            .into_iter()
+            .filter(|w| {
+                let sp = (w.start, w.start + w.text.chars().count());
+                !blocked.iter().chain(&exact_spans).any(|b| b.0 <= sp.0 && sp.1 <= b.1)
+            })
+            .collect();
+
+        // 3. Lexical: each word against names and aliases.
+        let mut explained = vec![false; words.len()];
+        if cfg.use_lexical {
+            for (wi, w) in words.iter().enumerate() {
+                for (i, c) in self.columns.iter().enumerate() {
+                    let s = best_similarity(&w.text, &c.name, &c.aliases);
+                    if s >= 0.5 {
+                        explained[wi] = true;
+                    }
+                    if s >= cfg.lexical_min {
+                        let v = cfg.w_lexical * s;
+                        if v > score[i] || !pinned[i] {
+                            score[i] = score[i].max(v);
+                        }
+                        evidence[i].push(Evidence { word: w.text.clone(), path: MatchPath::Lexical, score: s });
+                    }
+                }
+            }
+        }
+
+        // 4. BM25 over the docs with the remaining words and their bigrams.
+        if cfg.use_bm25 && !words.is_empty() {
+            let mut terms: Vec<String> = Vec::new();
+            for w in &words {
+                terms.push(w.text.clone());
+                terms.extend(bigrams(&w.text));
+            }
+            let raw = self.bm25.scores(&terms);
+            let max = raw.iter().copied().fold(0f32, f32::max);
+            if max > 0.0 {
+                for (i, r) in raw.into_iter().enumerate() {
+                    let s = r / max;
+                    if s > 0.3 {
+                        score[i] += cfg.w_bm25 * s;
+                        evidence[i].push(Evidence { word: words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "), path: MatchPath::Bm25, score: s });
+                    }
+                }
+            }
+        }
+
+        // 5. Select: pinned columns always, then the best others up to top_k.
+        let mandatory: Vec<usize> = MANDATORY_COLUMNS.iter().filter_map(|m| self.columns.iter().position(|c| c.name == *m)).collect();
+        let mut order: Vec<usize> = (0..n).filter(|i| !mandatory.contains(i)).collect();
+        order.sort_by(|&a, &b| pinned[b].cmp(&pinned[a]).then(score[b].total_cmp(&score[a])));
+        let mut keep: Vec<usize> = Vec::new();
+        for i in order {
+            if pinned[i] || (keep.len() < cfg.top_k && score[i] >= cfg.min_score) {
+                keep.push(i);
+            }
+        }
+        // Head counts travel with the staff total (shares, ratios).
+        if let Some(total) = self.columns.iter().position(|c| c.name == STAFF_TOTAL) {
+            if !keep.contains(&total) && keep.iter().any(|&i| pinned[i] && self.columns[i].unit == "人") {
+                keep.push(total);
+                evidence[total].push(Evidence { word: String::new(), path: MatchPath::Companion, score: 1.0 });
+            }
+        }
+        let mut columns: Vec<RecalledColumn> = keep
+            .into_iter()
+            .map(|i| RecalledColumn {
+                name: self.columns[i].name.clone(),
+                sql_type: self.columns[i].sql_type.clone(),
+                score: score[i],
+                mandatory: false,
+                evidence: std::mem::take(&mut evidence[i]),
+            })
+            .collect();
+        for i in mandatory {
+            let mut ev = std::mem::take(&mut evidence[i]);
+            ev.push(Evidence { word: String::new(), path: MatchPath::Mandatory, score: 1.0 });
+            columns.push(RecalledColumn { name: self.columns[i].name.clone(), sql_type: self.columns[i].sql_type.clone(), score: score[i], mandatory: true, evidence: ev });
+        }
+
+        // 6. Company mentions nothing matched exactly: a typo, or an unknown company.
+        let mut unknown_company = None;
+        if companies.is_empty() {
+            let mut leftovers: Vec<String> = Vec::new();
+            let mut prev_end = usize::MAX;
+            for (w, ex) in words.iter().zip(&explained) {
+                let sp = (w.start, w.start + w.text.chars().count());
+                if *ex || strictly_inside(sp, &blocked) {
+                    prev_end = usize::MAX;
+                    continue;
+                }
+                match leftovers.last_mut() {
+                    Some(last) if prev_end == w.start => last.push_str(&w.text),
+                    _ => leftovers.push(w.text.clone()),
+                }
+                prev_end = sp.1;
+            }
+            let (linked, unknown) = self.linker.resolve_leftover(q, &leftovers);
+            companies.extend(linked);
+            unknown_company = unknown;
+        }
+
+        Ok(RecallResult {
+            question: q.to_string(),
+            words: words.iter().map(|w| w.text.clone()).collect(),
+            columns,
+            entities: Entities { companies, years, unknown_company },
+            metrics,
+            elapsed_us: t0.elapsed().as_micros() as u64,
+        })
+    }
+}
