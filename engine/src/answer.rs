@@ -197,6 +197,8 @@ impl Engine {
             if attempt_no == 0 {
                 answer.prompt_tokens = g.prompt_tokens;
             }
+            // Greedy decoding repeats itself; a repeated answer will not improve.
+            let repeated = answer.attempts.iter().any(|a| a.raw.trim() == g.text.trim());
             let mut attempt = Attempt { raw: g.text.clone(), sql: None, repairs: Vec::new(), error: None, prompt_tokens: g.prompt_tokens, new_tokens: g.new_tokens };
             if g.text.trim_start().starts_with(REFUSAL_MARKER) {
                 answer.attempts.push(attempt);
@@ -234,6 +236,9 @@ impl Engine {
                 }
             };
             answer.attempts.push(attempt);
+            if repeated {
+                break;
+            }
             prompt = ChatPrompt {
                 system: base.system.clone(),
                 user: format!("{}\n上一次的SQL：{}\n{}\n请改正，只输出SQL。", base.user, g.text.trim(), feedback),

@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 pub enum Repair {
     StrippedMarkdownFence,
     StrippedTrailingText(String),
-    TrailingSemicolon,
     FullWidthPunctuation,
+    SpacedKeyword,
     YearLiteral { from: String, to: String },
 }
 
@@ -18,8 +18,8 @@ impl std::fmt::Display for Repair {
         match self {
             Repair::StrippedMarkdownFence => write!(f, "去掉 markdown 代码块标记 (stripped ``` fence)"),
             Repair::StrippedTrailingText(t) => write!(f, "去掉 SQL 之后的说明文字 (stripped trailing text: {})", t.chars().take(30).collect::<String>()),
-            Repair::TrailingSemicolon => write!(f, "去掉结尾分号 (trailing semicolon)"),
             Repair::FullWidthPunctuation => write!(f, "全角标点改为半角 (full-width punctuation → ASCII)"),
+            Repair::SpacedKeyword => write!(f, "关键字与中文列名之间补空格 (space between keyword and identifier)"),
             Repair::YearLiteral { from, to } => write!(f, "年份取值 {from} → '{to}' (year literal)"),
         }
     }
@@ -100,7 +100,9 @@ fn without_comments(s: &str) -> String {
 }
 
 fn starts_with_sql(rest: &str) -> bool {
-    let head: String = rest.trim_start().chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_uppercase();
+    // Fold full-width letters (ＤＲＯＰ) so a disguised statement is still seen.
+    let folded: String = rest.chars().map(|c| if ('\u{FF01}'..='\u{FF5E}').contains(&c) { char::from_u32(c as u32 - 0xFEE0).unwrap_or(c) } else { c }).collect();
+    let head: String = folded.trim_start().chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_uppercase();
     SQL_STARTS.contains(&head.as_str())
 }
 
@@ -118,6 +120,45 @@ fn first_semicolon(s: &str) -> Option<usize> {
     None
 }
 
+const KEYWORDS: [&str; 14] = ["SELECT", "FROM", "WHERE", "AND", "OR", "BY", "AS", "ON", "JOIN", "DISTINCT", "HAVING", "DESC", "ASC", "LIKE"];
+
+/// `SELECT研发费用` / `研发费用FROM`: a keyword glued to a Chinese identifier
+/// (outside string literals) gets a space, so the tokenizer sees two words.
+fn space_keywords(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut in_str = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            in_str = !in_str;
+        }
+        if !in_str && c.is_ascii_alphabetic() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let j = (i..chars.len()).find(|&j| !chars[j].is_ascii_alphabetic()).unwrap_or(chars.len());
+            let word: String = chars[i..j].iter().collect();
+            if KEYWORDS.contains(&word.to_uppercase().as_str()) {
+                if i > 0 && crate_is_cjk(chars[i - 1]) {
+                    out.push(' ');
+                }
+                out.push_str(&word);
+                if j < chars.len() && crate_is_cjk(chars[j]) {
+                    out.push(' ');
+                }
+                i = j;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+fn crate_is_cjk(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+}
+
 pub fn before_parse(raw: &str, repairs: &mut Vec<Repair>) -> String {
     let mut s = raw.trim().to_string();
     if let Some(start) = s.find("```") {
@@ -132,12 +173,20 @@ pub fn before_parse(raw: &str, repairs: &mut Vec<Repair>) -> String {
         repairs.push(Repair::FullWidthPunctuation);
         s = fixed;
     }
+    let spaced = space_keywords(&s);
+    if spaced != s {
+        repairs.push(Repair::SpacedKeyword);
+        s = spaced;
+    }
     if let Some(i) = first_semicolon(&s) {
         let rest = s[i + 1..].to_string();
         let visible = without_comments(&rest);
         if visible.trim().is_empty() && !rest.contains("/*") {
             s.truncate(i);
-            repairs.push(if rest.trim().is_empty() { Repair::TrailingSemicolon } else { Repair::StrippedTrailingText(rest.trim().to_string()) });
+            // A bare trailing `;` is normal SQL, not a slip worth reporting.
+            if !rest.trim().is_empty() {
+                repairs.push(Repair::StrippedTrailingText(rest.trim().to_string()));
+            }
         } else if !starts_with_sql(&visible) && !rest.contains("/*") && !visible.contains(';') {
             s.truncate(i);
             repairs.push(Repair::StrippedTrailingText(rest.trim().to_string()));

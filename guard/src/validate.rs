@@ -60,6 +60,11 @@ impl Visitor for Collector {
                     self.forbidden = Some(GuardError::ForbiddenConstruct(format!("table-valued function {name}")));
                     return ControlFlow::Break(());
                 }
+                // `main.big`, `temp.big`: other schemas are never ours.
+                if name.0.len() > 1 {
+                    self.forbidden = Some(GuardError::ForbiddenConstruct(format!("schema-qualified table {name}")));
+                    return ControlFlow::Break(());
+                }
                 self.relations.push(last_name(name));
                 if let Some(a) = alias {
                     self.table_aliases.insert(a.name.value.to_lowercase());
