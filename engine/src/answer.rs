@@ -270,27 +270,82 @@ pub fn answer(question: &str) -> Result<Answer, Error> {
     }
 }
 
+/// What `export_sft` wrote.
+#[derive(Debug, Default, Serialize)]
+pub struct SftReport {
+    pub examples: usize,
+    pub sql_examples: usize,
+    pub refusal_examples: usize,
+    pub dropped_recall_error: usize,
+    pub dropped_gold_failed: usize,
+    pub unanswerable_seen: usize,
+    /// Questions dropped because they appear in an evaluation list.
+    pub dropped_eval_overlap: usize,
+}
+
+/// Questions compared for leakage: whitespace removed.
+pub fn normalize_question(q: &str) -> String {
+    q.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// Training examples: each input is exactly the serving prompt built from real
-/// recall output for the question; the target is the gold SQL (or the refusal marker).
-pub fn export_sft(catalog: &Catalog, recaller: &Recaller, items: &[crate::eval::EvalItem], out: &std::path::Path, chatml: bool) -> Result<usize, String> {
+/// recall output for the question; the target is the gold SQL when it passes the
+/// guard and executes, or the refusal marker when the gold needs columns the
+/// database does not have (kept to about `max_refusal_share` of the data).
+pub fn export_sft(
+    catalog: &Catalog,
+    recaller: &Recaller,
+    guard: &SqlGuard,
+    executor: &Executor,
+    items: &[crate::eval::EvalItem],
+    exclude: &std::collections::HashSet<String>,
+    out: &std::path::Path,
+    chatml: bool,
+    max_refusal_share: f64,
+) -> Result<SftReport, String> {
     use std::io::Write;
-    let mut f = std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?);
-    let mut n = 0;
+    let mut rep = SftReport::default();
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut refusals: Vec<(String, String, String)> = Vec::new();
     for item in items {
         let Some(sql) = &item.sql else { continue };
-        let Ok(r) = recaller.recall(&item.question) else { continue };
+        if exclude.contains(&normalize_question(&item.question)) {
+            rep.dropped_eval_overlap += 1;
+            continue;
+        }
+        let Ok(r) = recaller.recall(&item.question) else {
+            rep.dropped_recall_error += 1;
+            continue;
+        };
         let p = build_prompt(&r, catalog);
+        match guard.check(sql) {
+            Ok(c) if executor.run(&c).is_ok() => rows.push((p.system, p.user, c.sql)),
+            Err(guard::GuardError::UnknownColumn { .. }) => {
+                rep.unanswerable_seen += 1;
+                refusals.push((p.system, p.user, REFUSAL_MARKER.to_string()));
+            }
+            _ => rep.dropped_gold_failed += 1,
+        }
+    }
+    // Spread the kept refusals evenly over those seen.
+    let cap = ((rows.len() as f64) * max_refusal_share / (1.0 - max_refusal_share)).floor() as usize;
+    let step = (refusals.len() as f64 / cap.max(1) as f64).max(1.0);
+    let kept: Vec<_> = (0..cap.min(refusals.len())).map(|k| refusals[(k as f64 * step) as usize].clone()).collect();
+    rep.sql_examples = rows.len();
+    rep.refusal_examples = kept.len();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?);
+    for (system, user, target) in rows.into_iter().chain(kept) {
         let line = if chatml {
             serde_json::json!({"messages": [
-                {"role": "system", "content": p.system},
-                {"role": "user", "content": p.user},
-                {"role": "assistant", "content": sql.trim()}]})
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
+                {"role": "assistant", "content": target}]})
         } else {
-            serde_json::json!({"instruction": p.system, "input": p.user, "output": sql.trim()})
+            serde_json::json!({"instruction": system, "input": user, "output": target})
         };
         writeln!(f, "{line}").map_err(|e| e.to_string())?;
-        n += 1;
+        rep.examples += 1;
     }
     f.flush().map_err(|e| e.to_string())?;
-    Ok(n)
+    Ok(rep)
 }

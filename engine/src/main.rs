@@ -85,6 +85,9 @@ enum Command {
         out: PathBuf,
         #[arg(long, default_value = "chatml")]
         format: String,
+        /// Evaluation sets whose questions must not be trained on.
+        #[arg(long, default_values = ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl"])]
+        exclude: Vec<PathBuf>,
     },
     /// Download and verify the model files.
     Fetch,
@@ -289,7 +292,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             repl::print_eval(&rep);
             Ok(ExitCode::SUCCESS)
         }
-        Command::ExportSft { set, out, format } => {
+        Command::ExportSft { set, out, format, exclude } => {
             if format != "chatml" && format != "alpaca" {
                 return Err(Failure::Usage(format!("--format {format}: expected chatml or alpaca")));
             }
@@ -300,8 +303,16 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             for s in set {
                 items.extend(load_set(s).map_err(Failure::Usage)?);
             }
-            let n = engine::answer::export_sft(&catalog, &recaller, &items, out, format == "chatml").map_err(fail)?;
-            eprintln!("wrote {n} examples to {}", out.display());
+            let guard = guard::SqlGuard::new(std::sync::Arc::new(catalog.clone()));
+            let exec = guard::Executor::open(&cfg.db, cfg.limits.clone()).map_err(fail)?;
+            let mut excluded = std::collections::HashSet::new();
+            for e in exclude {
+                for it in load_set(e).map_err(Failure::Usage)? {
+                    excluded.insert(engine::answer::normalize_question(&it.question));
+                }
+            }
+            let rep = engine::answer::export_sft(&catalog, &recaller, &guard, &exec, &items, &excluded, out, format == "chatml", 0.12).map_err(fail)?;
+            eprintln!("wrote {} examples to {}: {}", rep.examples, out.display(), serde_json::to_string(&rep).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
         Command::Fetch => {
