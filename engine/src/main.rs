@@ -56,6 +56,18 @@ enum Command {
         set: Option<PathBuf>,
         #[arg(long)]
         json: Option<String>,
+        /// Ablation: switch off verbatim name/alias/metric/place spans.
+        #[arg(long)]
+        no_exact: bool,
+        /// Ablation: switch off edit-distance matching.
+        #[arg(long)]
+        no_lexical: bool,
+        /// Ablation: switch off BM25.
+        #[arg(long)]
+        no_bm25: bool,
+        /// Content columns kept at most.
+        #[arg(long)]
+        top_k: Option<usize>,
     },
     /// Validate SQL with the guard and run it.
     Sql {
@@ -203,10 +215,17 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             repl::run(&engine).map_err(fail)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Recall { question, set, json } => {
+        Command::Recall { question, set, json, no_exact, no_lexical, no_bm25, top_k } => {
             let cfg = config(cli)?;
             let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(fail)?;
-            let recaller = recall::Recaller::open_default(&catalog).map_err(fail)?;
+            let mut fusion = recall::FusionConfig::default();
+            fusion.use_exact = !no_exact;
+            fusion.use_lexical = !no_lexical;
+            fusion.use_bm25 = !no_bm25;
+            if let Some(k) = top_k {
+                fusion.top_k = *k;
+            }
+            let recaller = recall::Recaller::open_with(&catalog, fusion).map_err(fail)?;
             if let Some(set) = set {
                 let items = load_set(set).map_err(Failure::Usage)?;
                 let guard = guard::SqlGuard::new(std::sync::Arc::new(catalog.clone()));

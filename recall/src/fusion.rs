@@ -122,8 +122,13 @@ impl Recaller {
 
     /// Recaller over the repository's catalog, stopwords and synonyms.
     pub fn open_default(catalog: &Catalog) -> Result<Recaller, RecallError> {
+        Recaller::open_with(catalog, FusionConfig::default())
+    }
+
+    /// Same files, other weights or matchers switched off (ablations).
+    pub fn open_with(catalog: &Catalog, config: FusionConfig) -> Result<Recaller, RecallError> {
         let root = catalog::repo_root();
-        Recaller::new(catalog, &root.join("schemas/stopwords.txt"), &root.join("schemas/synonyms.toml"), FusionConfig::default())
+        Recaller::new(catalog, &root.join("schemas/stopwords.txt"), &root.join("schemas/synonyms.toml"), config)
     }
 
     pub fn linker(&self) -> &EntityLinker {

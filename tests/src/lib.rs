@@ -1,1 +1,1 @@
-
+//! Integration tests of the whole engine live in `tests/`.

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Speed of nl2sql's in-process candle model vs llama.cpp on the same GGUF, same
+# thread count, in the same run (the machine is noisy: compare ratios, not absolutes).
+#
+#   benches/llama_cpp_compare.sh [threads]
+#
+# llama.cpp comes from the llama-cpp-python source distribution on PyPI (it vendors
+# llama.cpp) and is built once with cmake into $NL2SQL_HOME/llama.cpp, outside the repo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+T=${1:-2}
+HOME_DIR=${NL2SQL_HOME:-$HOME/.cache/nl2sql}
+LC=$HOME_DIR/llama.cpp
+BIN=$LC/build/bin
+if [ ! -x "$BIN/llama-bench" ]; then
+  command -v cmake >/dev/null || { echo "cmake missing: apt-get install -y cmake" >&2; exit 2; }
+  mkdir -p "$LC/src"
+  python3 -m pip download --no-deps --no-binary llama-cpp-python llama-cpp-python==0.3.36 -d "$LC/src" >&2
+  tar -xzf "$LC"/src/llama_cpp_python-*.tar.gz -C "$LC/src"
+  V=$(ls -d "$LC"/src/llama_cpp_python-*/vendor/llama.cpp)
+  cmake -S "$V" -B "$LC/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF >&2
+  cmake --build "$LC/build" -j"$T" --target llama-bench llama-server >&2
+fi
+cargo build --release -q
+MODEL=$(./target/release/nl2sql fetch)
+OURS=$(./target/release/nl2sql --threads "$T" --adapter none bench --json - 2>/dev/null)
+PP=$(echo "$OURS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["prompt_tokens"])')
+THEIRS=$("$BIN/llama-bench" -m "$MODEL" -t "$T" -p "$PP" -n 64 -r 3 -o json 2>/dev/null)
+python3 - "$OURS" "$THEIRS" <<'PY'
+import json, sys
+ours, theirs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pp = next(t["avg_ts"] for t in theirs if t["n_prompt"] > 0)
+tg = next(t["avg_ts"] for t in theirs if t["n_gen"] > 0)
+print(f"prompt tokens {ours['prompt_tokens']}, threads {ours['threads']}")
+print(f"{'':22}{'nl2sql (candle)':>16}{'llama.cpp':>12}{'ratio':>8}")
+print(f"{'prefill tok/s (cold)':22}{ours['cold_prefill_tokens_per_s']:16.1f}{pp:12.1f}{ours['cold_prefill_tokens_per_s']/pp:8.2f}")
+print(f"{'decode tok/s':22}{ours['decode_tokens_per_s']:16.1f}{tg:12.1f}{ours['decode_tokens_per_s']/tg:8.2f}")
+print(f"nl2sql prefill with cached system prefix: {ours['prefill_tokens_per_s']:.1f} tok/s of new tokens; "
+      f"answer p50 {ours['answer_p50_ms']:.0f} ms, peak RSS {ours['peak_rss_mb']:.0f} MB, load {ours['load_ms']:.0f} ms")
+PY
