@@ -21,6 +21,22 @@ pub struct BenchReport {
     /// Prefill with the system-prefix cache cold (whole prompt), tokens/s.
     pub cold_prefill_tokens_per_s: f64,
     pub questions: usize,
+    /// Mean `SqlGuard::check` time over the valid set's gold SQL, µs.
+    pub guard_check_us: f64,
+}
+
+/// Mean guard time per query over a list of SQL texts.
+pub fn guard_overhead_us(engine: &Engine, sqls: &[String]) -> f64 {
+    if sqls.is_empty() {
+        return 0.0;
+    }
+    let t0 = std::time::Instant::now();
+    for _ in 0..5 {
+        for s in sqls {
+            let _ = engine.guard.check(s);
+        }
+    }
+    t0.elapsed().as_secs_f64() * 1e6 / (5 * sqls.len()) as f64
 }
 
 pub fn peak_rss_mb() -> f64 {
@@ -31,7 +47,7 @@ pub fn peak_rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
-pub fn run(engine: &Engine, questions: &[String]) -> BenchReport {
+pub fn run(engine: &Engine, questions: &[String], gold_sql: &[String]) -> BenchReport {
     let mut recall_ms = Vec::new();
     for q in questions {
         for _ in 0..3 {
@@ -81,5 +97,6 @@ pub fn run(engine: &Engine, questions: &[String]) -> BenchReport {
         model: engine.generator.describe(),
         cold_prefill_tokens_per_s: cold,
         questions: questions.len(),
+        guard_check_us: guard_overhead_us(engine, gold_sql),
     }
 }

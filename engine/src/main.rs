@@ -343,8 +343,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Bench { json, questions } => {
             let engine = open(cli)?;
             let set = catalog::repo_root().join("datasets/finglm/nl2sql_valid.jsonl");
-            let qs: Vec<String> = load_set(&set).map_err(fail)?.into_iter().take(*questions).map(|i| i.question).collect();
-            let rep = engine::bench::run(&engine, &qs);
+            let items = load_set(&set).map_err(fail)?;
+            let gold: Vec<String> = items.iter().filter_map(|i| i.sql.clone()).collect();
+            let qs: Vec<String> = items.into_iter().take(*questions).map(|i| i.question).collect();
+            let rep = engine::bench::run(&engine, &qs, &gold);
             match json {
                 Some(dest) => write_json(dest, &rep).map_err(fail)?,
                 None => write_json("-", &rep).map_err(fail)?,

@@ -49,10 +49,33 @@ fn unit_for(column: &str) -> &'static str {
     }
 }
 
+/// 「……是否相同」: compare the asked-about text column across the returned rows.
+fn same_or_not(recall: &RecallResult, result: &QueryResult) -> Option<String> {
+    let q = &recall.question;
+    if !["是否相同", "相同吗", "是否一致", "一致吗", "是否都相同", "有没有变化", "是否变化"].iter().any(|w| q.contains(w)) || result.rows.len() < 2 {
+        return None;
+    }
+    // The last column that is not the year or a company identifier.
+    let idx = result.columns.iter().rposition(|c| !matches!(c.as_str(), "年份" | "公司名称" | "股票简称" | "股票代码"))?;
+    let values: Vec<String> = result.rows.iter().map(|r| r[idx].to_string().trim().to_string()).collect();
+    let same = values.iter().all(|v| v == &values[0]);
+    let who = recall.entities.companies.first().map(|c| c.short_name.clone()).unwrap_or_default();
+    Some(format!(
+        "{who}{}年间的{}{}（{}）。",
+        recall.entities.years.len(),
+        result.columns[idx],
+        if same { "相同" } else { "不相同" },
+        values.join("、")
+    ))
+}
+
 pub fn sentence(recall: &RecallResult, class: QuestionClass, result: &QueryResult) -> String {
     let dec = requested_decimals(&recall.question);
     if result.rows.is_empty() {
         return "没有查到符合条件的数据。".into();
+    }
+    if let Some(s) = same_or_not(recall, result) {
+        return s;
     }
     let e = &recall.entities;
     let mut subject = String::new();

@@ -1,0 +1,104 @@
+//! The REPL driven as an analyst would: in a real pseudo-terminal (tmux), typing
+//! questions and commands, reading the screen.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Pane(String);
+
+impl Pane {
+    fn start(bin: &str) -> Pane {
+        let name = format!("nl2sql-repl-{}", std::process::id());
+        let ok = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name, "-x", "220", "-y", "60", &format!("{bin} repl")])
+            .status()
+            .expect("tmux must be installed to test the REPL in a terminal");
+        assert!(ok.success());
+        Pane(name)
+    }
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["capture-pane", "-p", "-S", "-2000", "-t", &self.0]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.0.as_str()];
+        args.extend_from_slice(keys);
+        assert!(Command::new("tmux").args(&args).status().unwrap().success());
+    }
+    fn line(&self, text: &str) {
+        self.keys(&["-l", text]);
+        self.keys(&["Enter"]);
+    }
+    /// Wait until `needle` appears at least `count` times on the screen.
+    fn wait_for(&self, needle: &str, count: usize, secs: u64) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.matches(needle).count() >= count {
+                return s;
+            }
+            if t0.elapsed() > Duration::from_secs(secs) {
+                panic!("timed out waiting for {needle:?} x{count}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    fn alive(&self) -> bool {
+        Command::new("tmux").args(["has-session", "-t", &self.0]).status().map(|s| s.success()).unwrap_or(false)
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).status();
+    }
+}
+
+#[test]
+fn analyst_session_in_a_terminal() {
+    let p = Pane::start(env!("CARGO_BIN_EXE_nl2sql"));
+    p.wait_for("nl2sql REPL", 1, 300);
+    p.line(":help");
+    p.wait_for(":quit", 1, 10);
+
+    p.line("2019年三一重工的资产总计是多少元？");
+    let s = p.wait_for("答：", 1, 120);
+    assert!(s.contains("资产总计"), "{s}");
+
+    p.line(":sql");
+    p.wait_for("SQL：", 1, 10);
+    p.line(":why");
+    let s = p.wait_for("召回列（", 2, 10);
+    assert!(s.contains("公司：「三一重工」"), "{s}");
+
+    p.line(":run DROP TABLE big");
+    p.wait_for("拒绝 [", 1, 10);
+    p.line(":run SELECT 股票简称, 职工总数 FROM big WHERE 股票代码 = '600031' AND 年份 = '2021年'");
+    p.wait_for("三一重工", 4, 10);
+
+    p.line(":schema 营业收入");
+    p.wait_for("营业收入（", 1, 10);
+    p.line(":nope");
+    p.wait_for("未知命令", 1, 10);
+
+    // Multi-line input: a trailing backslash continues the question.
+    p.line("2019年三一重工的\\");
+    p.line("资产总计是多少元？");
+    p.wait_for("答：", 2, 120);
+
+    // Ctrl-C during a generation interrupts it, not the REPL.
+    p.line("2020年在南京注册的上市公司中研发费用最高的是哪家？");
+    std::thread::sleep(Duration::from_millis(300));
+    p.keys(&["C-c"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(p.alive(), "Ctrl-C ended the REPL");
+    p.line(":help");
+    p.wait_for(":quit", 2, 120);
+
+    p.line(":quit");
+    let t0 = Instant::now();
+    while p.alive() && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(!p.alive(), ":quit did not exit");
+}

@@ -1,0 +1,41 @@
+//! The committed training data never contains an evaluation question, and every
+//! SQL target passes the guard and executes.
+
+use std::collections::HashSet;
+
+fn questions(rel: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(catalog::repo_root().join(rel)).unwrap();
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["question"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn no_evaluation_question_is_in_the_training_data() {
+    let mut eval = HashSet::new();
+    for set in ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl"] {
+        eval.extend(questions(set).iter().map(|q| engine::answer::normalize_question(q)));
+    }
+    let text = std::fs::read_to_string(catalog::repo_root().join("train/data/sft_train.jsonl")).unwrap();
+    let catalog = std::sync::Arc::new(catalog::Catalog::load_default().unwrap());
+    let guard = guard::SqlGuard::new(catalog.clone());
+    let exec = guard::Executor::open(&catalog.db_path, guard::ExecLimits::default()).unwrap();
+    let (mut n, mut refusals) = (0, 0);
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let m = v["messages"].as_array().unwrap();
+        assert_eq!(m[0]["content"], engine::prompt::SYSTEM_PROMPT, "training system prompt differs from serving");
+        let user = m[1]["content"].as_str().unwrap();
+        let q = user.rsplit_once("问题：").map(|(_, q)| q).expect("question in prompt");
+        assert!(!eval.contains(&engine::answer::normalize_question(q)), "evaluation question in training data: {q}");
+        let target = m[2]["content"].as_str().unwrap();
+        if target == engine::prompt::REFUSAL_MARKER {
+            refusals += 1;
+        } else {
+            let c = guard.check(target).unwrap_or_else(|e| panic!("target refused: {target}: {e}"));
+            exec.run(&c).unwrap_or_else(|e| panic!("target fails: {target}: {e}"));
+        }
+        n += 1;
+    }
+    assert!(n > 900, "{n} examples");
+    let share = refusals as f64 / n as f64;
+    assert!((0.05..=0.2).contains(&share), "refusal share {share:.2}");
+}
