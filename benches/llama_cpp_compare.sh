@@ -4,23 +4,11 @@
 #
 #   benches/llama_cpp_compare.sh [threads]
 #
-# llama.cpp comes from the llama-cpp-python source distribution on PyPI (it vendors
-# llama.cpp) and is built once with cmake into $NL2SQL_HOME/llama.cpp, outside the repo.
+# llama.cpp is built once by benches/build_llama_cpp.sh, outside the repo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${1:-2}
-HOME_DIR=${NL2SQL_HOME:-$HOME/.cache/nl2sql}
-LC=$HOME_DIR/llama.cpp
-BIN=$LC/build/bin
-if [ ! -x "$BIN/llama-bench" ]; then
-  command -v cmake >/dev/null || { echo "cmake missing: apt-get install -y cmake" >&2; exit 2; }
-  mkdir -p "$LC/src"
-  python3 -m pip download --no-deps --no-binary llama-cpp-python llama-cpp-python==0.3.36 -d "$LC/src" >&2
-  tar -xzf "$LC"/src/llama_cpp_python-*.tar.gz -C "$LC/src"
-  V=$(ls -d "$LC"/src/llama_cpp_python-*/vendor/llama.cpp)
-  cmake -S "$V" -B "$LC/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF >&2
-  cmake --build "$LC/build" -j"$T" --target llama-bench llama-server >&2
-fi
+BIN=$(benches/build_llama_cpp.sh)
 cargo build --release -q
 MODEL=$(./target/release/nl2sql fetch)
 OURS=$(./target/release/nl2sql --threads "$T" --adapter none bench --json - 2>/dev/null)
