@@ -123,6 +123,7 @@ pub struct Engine {
     pub guard: SqlGuard,
     pub executor: Executor,
     pub generator: Box<dyn SqlGenerator>,
+    pub company_names: crate::entity_fix::CompanyNames,
     pub config: Config,
     pub load_ms: f64,
 }
@@ -148,7 +149,8 @@ impl Engine {
             }
             Generator::Http { url, model } => Box::new(llm::HttpGenerator::new(url, model)?),
         };
-        Ok(Engine { catalog, recaller, guard, executor, generator, config, load_ms: t0.elapsed().as_secs_f64() * 1e3 })
+        let company_names = crate::entity_fix::CompanyNames::new(&catalog);
+        Ok(Engine { catalog, recaller, guard, executor, generator, company_names, config, load_ms: t0.elapsed().as_secs_f64() * 1e3 })
     }
 
     pub fn prompt_for(&self, recall: &RecallResult) -> ChatPrompt {
@@ -214,9 +216,14 @@ impl Engine {
                     attempt.error = Some(format!("[{}] {e}", e.rule()));
                     format!("上一次的SQL被拒绝：{e}")
                 }
-                Ok(checked) => {
-                    attempt.sql = Some(checked.sql.clone());
+                Ok(mut checked) => {
                     attempt.repairs = checked.repairs.iter().map(|r| r.to_string()).collect();
+                    let fixed = self.company_names.fix(&mut checked.statement);
+                    if !fixed.is_empty() {
+                        checked.sql = checked.statement.to_string();
+                        attempt.repairs.extend(fixed.iter().map(|(f, t)| format!("公司名称取值 '{f}' → '{t}' (canonical company name)")));
+                    }
+                    attempt.sql = Some(checked.sql.clone());
                     let te = Instant::now();
                     let run = self.executor.run(&checked);
                     timings.execute_ms += te.elapsed().as_secs_f64() * 1e3;
