@@ -113,6 +113,8 @@ pub struct Answer {
     pub result: Option<QueryResult>,
     /// One Chinese sentence.
     pub sentence: String,
+    /// A growth rate computed after the SQL (see `compute`), when asked for.
+    pub growth: Option<crate::compute::Growth>,
     pub error: Option<String>,
     pub timings: StageTimings,
 }
@@ -180,6 +182,7 @@ impl Engine {
             attempts: Vec::new(),
             result: None,
             sentence: String::new(),
+            growth: None,
             error: None,
             timings: StageTimings::default(),
             recall,
@@ -229,7 +232,11 @@ impl Engine {
                     timings.execute_ms += te.elapsed().as_secs_f64() * 1e3;
                     match run {
                         Ok(result) => {
-                            answer.sentence = sentence(&answer.recall, class, &result);
+                            answer.growth = crate::compute::growth(&answer.recall, &result);
+                            answer.sentence = match &answer.growth {
+                                Some(g) => crate::sentence::growth_sentence(&answer.recall, g),
+                                None => sentence(&answer.recall, class, &result),
+                            };
                             answer.sql = Some(checked.sql.clone());
                             answer.result = Some(result);
                             answer.attempts.push(attempt);

@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod bench;
 pub mod classify;
+pub mod compute;
 pub mod entity_fix;
 pub mod eval;
 pub mod prompt;

@@ -49,6 +49,23 @@ fn unit_for(column: &str) -> &'static str {
     }
 }
 
+/// 「比亚迪2021年营业收入增长率为37.96%（2021年…元，2020年…元）。」
+pub fn growth_sentence(recall: &RecallResult, g: &crate::compute::Growth) -> String {
+    let dec = requested_decimals(&recall.question).unwrap_or(2);
+    let who = recall.entities.companies.first().map(|c| if c.short_name.is_empty() { c.full_name.clone() } else { c.short_name.clone() }).unwrap_or_default();
+    let unit = unit_for(&g.column);
+    format!(
+        "{who}{}{}增长率为{}%（{}：{}{unit}，{}：{}{unit}）。",
+        g.year,
+        g.column,
+        format!("{:.*}", dec, g.rate_pct),
+        g.year,
+        format_number(g.current, None),
+        g.previous_year,
+        format_number(g.previous, None)
+    )
+}
+
 /// 「……是否相同」: compare the asked-about text column across the returned rows.
 fn same_or_not(recall: &RecallResult, result: &QueryResult) -> Option<String> {
     let q = &recall.question;

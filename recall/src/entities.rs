@@ -250,7 +250,7 @@ impl EntityLinker {
             }
         }
         for m in candidates {
-            if m.chars().filter(|&c| is_cjk(c)).count() < 2 {
+            if m.chars().filter(|&c| is_cjk(c)).count() < 2 || is_count_phrase(&m) {
                 continue;
             }
             let near = self.nearest(&m, 3);
@@ -275,6 +275,11 @@ impl EntityLinker {
         }
         (None, None)
     }
+}
+
+/// 「十家」「前五名」「三个」: a count, not a company.
+fn is_count_phrase(m: &str) -> bool {
+    m.chars().all(|c| c.is_ascii_digit() || "零一二两三四五六七八九十百千几前第多家个名位只".contains(c))
 }
 
 /// Map byte offsets to char offsets for one string.

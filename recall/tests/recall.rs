@@ -90,6 +90,9 @@ fn unknown_company_is_reported_with_nearest_names() {
     assert!(!u.nearest.is_empty());
     let r = recaller().recall("股票代码为999999的公司2021年营业收入").unwrap();
     assert!(r.entities.unknown_company.is_some());
+    // A count is not a company.
+    let r = recaller().recall("2021年净利润最高的十家公司是哪些").unwrap();
+    assert!(r.entities.unknown_company.is_none(), "{:?}", r.entities);
 }
 
 #[test]
