@@ -332,6 +332,11 @@ pub fn export_sft(
             continue;
         };
         let p = build_prompt(&r, catalog);
+        if sql.trim() == REFUSAL_MARKER {
+            rep.unanswerable_seen += 1;
+            refusals.push((p.system, p.user, REFUSAL_MARKER.to_string()));
+            continue;
+        }
         match guard.check(sql) {
             Ok(c) if executor.run(&c).is_ok() => rows.push((p.system, p.user, c.sql)),
             Err(guard::GuardError::UnknownColumn { .. }) => {
