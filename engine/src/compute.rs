@@ -14,7 +14,8 @@ pub struct Growth {
     pub previous_year: String,
     pub current: f64,
     pub previous: f64,
-    /// Percent, e.g. -25.70 for a 25.70% fall.
+    /// Percent, e.g. -25.70 for a 25.70% fall; (this − last) / last, as the
+    /// official formula states it (a negative base flips the sign).
     pub rate_pct: f64,
 }
 
@@ -52,7 +53,7 @@ pub fn growth(recall: &RecallResult, result: &QueryResult) -> Option<Growth> {
         previous_year: format!("{}年", stated - 1),
         current,
         previous,
-        rate_pct: (current - previous) / previous.abs() * 100.0,
+        rate_pct: (current - previous) / previous * 100.0,
     })
 }
 
@@ -95,8 +96,8 @@ mod tests {
     }
 
     #[test]
-    fn a_negative_base_keeps_the_direction() {
+    fn a_negative_base_follows_the_plain_formula() {
         let g = growth(&recall("2021年净利润增长率", &["2021年", "2020年"]), &result(vec![("2020年", -100.0), ("2021年", 50.0)])).unwrap();
-        assert!((g.rate_pct - 150.0).abs() < 1e-9);
+        assert!((g.rate_pct - -150.0).abs() < 1e-9);
     }
 }

@@ -64,6 +64,25 @@ impl CompanyNames {
             }
         };
         let _ = visit_expressions_mut(stmt, |e| {
+            // `注册地址 LIKE '%<a company's name>%'`: a company name is never an address.
+            if let Expr::Like { negated: false, expr, pattern, .. } = e {
+                let on_address = matches!(expr.as_ref(), Expr::Identifier(i) if i.value == "注册地址" || i.value == "办公地址");
+                if let (true, Expr::Value(v)) = (on_address, pattern.as_ref()) {
+                    if let Value::SingleQuotedString(p) = &v.value {
+                        let inner = p.trim_matches('%');
+                        let full = if self.full.contains(inner) { Some(inner.to_string()) } else { self.alias.get(inner).cloned() };
+                        if let Some(full) = full.filter(|_| inner.chars().count() >= 4) {
+                            changes.push((p.clone(), full.clone()));
+                            *e = Expr::BinaryOp {
+                                left: Box::new(Expr::Identifier(sqlparser::ast::Ident::new(catalog::COMPANY_COLUMN))),
+                                op: BinaryOperator::Eq,
+                                right: Box::new(Expr::Value(Value::SingleQuotedString(full).into())),
+                            };
+                            return ControlFlow::Continue(());
+                        }
+                    }
+                }
+            }
             match e {
                 Expr::BinaryOp { left, op: BinaryOperator::Eq | BinaryOperator::NotEq, right } => {
                     if is_company(left) {

@@ -42,7 +42,7 @@ fn unit_for(column: &str) -> &'static str {
     const PEOPLE: [&str; 11] = ["职工总数", "研发人员", "硕士", "硕士以上人数", "博士", "博士以上人数", "生产人员", "销售人员", "技术人员", "财务人员", "行政人员"];
     if PEOPLE.contains(&column) {
         "人"
-    } else if column.contains("率") || column.contains("每股") || !column.chars().all(|c| recall::is_cjk(c) || "、，".contains(c)) {
+    } else if ["率", "比例", "比值", "比重", "占比", "每股"].iter().any(|w| column.contains(w)) || !column.chars().all(|c| recall::is_cjk(c) || "、，".contains(c)) {
         ""
     } else {
         "元"
@@ -69,7 +69,7 @@ pub fn growth_sentence(recall: &RecallResult, g: &crate::compute::Growth) -> Str
 /// 「……是否相同」: compare the asked-about text column across the returned rows.
 fn same_or_not(recall: &RecallResult, result: &QueryResult) -> Option<String> {
     let q = &recall.question;
-    if !["是否相同", "相同吗", "是否一致", "一致吗", "是否都相同", "有没有变化", "是否变化"].iter().any(|w| q.contains(w)) || result.rows.len() < 2 {
+    if !["相同", "一致", "有没有变化", "是否变化", "有无变化"].iter().any(|w| q.contains(w)) || result.rows.len() < 2 {
         return None;
     }
     // The last column that is not the year or a company identifier.
