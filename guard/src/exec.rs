@@ -1,18 +1,36 @@
-//! Execution of approved SQL: read-only connections (`SQLITE_OPEN_READ_ONLY` plus
-//! `PRAGMA query_only=1`), a deadline enforced by SQLite's progress handler, and
-//! a row cap. Connections are pooled behind a mutex so the executor is Sync.
+//! Execution of approved SQL. Layers, each enough on its own to keep the file
+//! unchanged: connections opened `SQLITE_OPEN_READ_ONLY` with `PRAGMA query_only=1`
+//! (`catalog::open_read_only`); a statement must report itself read-only; and an
+//! SQLite authorizer that allows only SELECT, reads of catalog tables and the
+//! function allow-list (so even SQL that SQLite read differently from sqlparser
+//! cannot attach, pragma or call a stray function). Limits: a deadline checked by
+//! SQLite's progress handler, a row cap, and a cap on any one value's size.
+//! Connections are pooled behind a mutex so the executor is `Send + Sync`.
 
 use crate::CheckedSql;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;
-use rusqlite::Connection;
+use rusqlite::{Connection, ErrorCode};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Largest string or blob a query may build (SQLITE_LIMIT_LENGTH), in bytes:
+/// `printf('%.*c', 1e9, 'x')` or a runaway `group_concat` fails instead of eating memory.
+pub const MAX_VALUE_BYTES: i32 = 16 * 1024 * 1024;
+/// Connections kept for reuse.
+const POOL_SIZE: usize = 8;
+/// Progress-handler period, in virtual-machine instructions.
+const PROGRESS_OPS: i32 = 1000;
 
 #[derive(Debug, Clone)]
 pub struct ExecLimits {
+    /// Wall-clock limit for one query (default 2 s).
     pub timeout: Duration,
+    /// Rows returned at most; more sets `truncated` (default 1000).
     pub max_rows: usize,
 }
 
@@ -28,6 +46,10 @@ pub enum ExecError {
     Open(String),
     #[error("query exceeded the time limit of {limit_ms} ms")]
     Timeout { limit_ms: u64 },
+    #[error("query exceeded a resource limit: {0}")]
+    ResourceLimit(String),
+    #[error("refused by the database authorizer: {0}")]
+    Denied(String),
     #[error("SQLite: {0}")]
     Sqlite(String),
 }
@@ -46,10 +68,23 @@ impl std::fmt::Display for Value {
         match self {
             Value::Null => write!(f, "NULL"),
             Value::Integer(i) => write!(f, "{i}"),
-            // Shortest form that round-trips; no float noise like 0.30000000000000004 beyond it.
-            Value::Real(r) => write!(f, "{r}"),
+            Value::Real(r) => write!(f, "{}", display_real(*r)),
             Value::Text(t) => write!(f, "{t}"),
         }
+    }
+}
+
+/// A real as people write it: whole numbers without `.0`, and rounded to 15
+/// significant digits so float noise (`0.30000000000000004`) does not show.
+fn display_real(r: f64) -> String {
+    if !r.is_finite() {
+        return r.to_string();
+    }
+    let rounded: f64 = format!("{r:.14e}").parse().unwrap_or(r);
+    if rounded == rounded.trunc() && rounded.abs() < 1e15 {
+        format!("{}", rounded as i64)
+    } else {
+        format!("{rounded}")
     }
 }
 
@@ -57,6 +92,7 @@ impl std::fmt::Display for Value {
 pub struct QueryResult {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
+    /// More rows existed than `max_rows`.
     pub truncated: bool,
     pub elapsed_ms: f64,
 }
@@ -64,32 +100,97 @@ pub struct QueryResult {
 pub struct Executor {
     path: PathBuf,
     limits: ExecLimits,
+    /// Lower-cased names of the database's own tables and views.
+    tables: Arc<HashSet<String>>,
     pool: Mutex<Vec<Connection>>,
+}
+
+/// Functions SQLite may call for an approved query: the guard's allow-list plus
+/// those behind operators (`LIKE`, `GLOB`).
+fn function_allowed(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    crate::ALLOWED_FUNCTIONS.contains(&name.as_str()) || matches!(name.as_str(), "like" | "glob")
+}
+
+fn authorize(tables: &HashSet<String>, ctx: AuthContext<'_>) -> Authorization {
+    match ctx.action {
+        AuthAction::Select | AuthAction::Recursive => Authorization::Allow,
+        AuthAction::Read { table_name, .. } => {
+            let name = table_name.to_ascii_lowercase();
+            let allowed = match ctx.database_name {
+                // A column of a real table or view: only the catalog's.
+                Some(_) => tables.contains(&name),
+                // No column read, e.g. `count(*)` over a CTE or subquery: fine,
+                // unless it names SQLite's own tables or a pragma.
+                None => !name.starts_with("sqlite_") && !name.starts_with("pragma_"),
+            };
+            if allowed {
+                Authorization::Allow
+            } else {
+                Authorization::Deny
+            }
+        }
+        AuthAction::Function { function_name } if function_allowed(function_name) => Authorization::Allow,
+        _ => Authorization::Deny,
+    }
+}
+
+fn sqlite_err(e: rusqlite::Error) -> ExecError {
+    ExecError::Sqlite(e.to_string())
 }
 
 impl Executor {
     pub fn open(db_path: &Path, limits: ExecLimits) -> Result<Executor, ExecError> {
         let conn = catalog::open_read_only(db_path).map_err(|e| ExecError::Open(e.to_string()))?;
-        Ok(Executor { path: db_path.to_path_buf(), limits, pool: Mutex::new(vec![conn]) })
+        let tables: HashSet<String> = {
+            let mut stmt = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%'")
+                .map_err(|e| ExecError::Open(e.to_string()))?;
+            let names = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| ExecError::Open(e.to_string()))?;
+            names.filter_map(Result::ok).map(|n| n.to_ascii_lowercase()).collect()
+        };
+        let exec = Executor { path: db_path.to_path_buf(), limits, tables: Arc::new(tables), pool: Mutex::new(Vec::new()) };
+        let conn = exec.harden(conn)?;
+        exec.pool.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+        Ok(exec)
     }
 
     pub fn limits(&self) -> &ExecLimits {
         &self.limits
     }
 
-    fn take(&self) -> Result<Connection, ExecError> {
-        if let Some(c) = self.pool.lock().ok().and_then(|mut p| p.pop()) {
-            return Ok(c);
-        }
-        catalog::open_read_only(&self.path).map_err(|e| ExecError::Open(e.to_string()))
+    pub fn db_path(&self) -> &Path {
+        &self.path
     }
 
+    /// Limits and the authorizer, on every connection before it runs anything.
+    fn harden(&self, mut conn: Connection) -> Result<Connection, ExecError> {
+        let open_err = |e: rusqlite::Error| ExecError::Open(e.to_string());
+        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES).map_err(open_err)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, 100_000).map_err(open_err)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(open_err)?;
+        let tables = Arc::clone(&self.tables);
+        conn.authorizer(Some(move |ctx: AuthContext<'_>| authorize(&tables, ctx))).map_err(open_err)?;
+        Ok(conn)
+    }
+
+    fn take(&self) -> Result<Connection, ExecError> {
+        if let Some(c) = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+            return Ok(c);
+        }
+        let conn = catalog::open_read_only(&self.path).map_err(|e| ExecError::Open(e.to_string()))?;
+        self.harden(conn)
+    }
+
+    /// Run SQL the guard approved, within the limits.
     pub fn run(&self, sql: &CheckedSql) -> Result<QueryResult, ExecError> {
         let mut conn = self.take()?;
         let result = self.run_on(&mut conn, &sql.sql);
-        let _ = conn.progress_handler(0, None::<fn() -> bool>);
-        if let Ok(mut p) = self.pool.lock() {
-            p.push(conn);
+        if conn.progress_handler(0, None::<fn() -> bool>).is_ok() {
+            let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+            if pool.len() < POOL_SIZE {
+                pool.push(conn);
+            }
         }
         result
     }
@@ -97,18 +198,18 @@ impl Executor {
     fn run_on(&self, conn: &mut Connection, sql: &str) -> Result<QueryResult, ExecError> {
         let start = Instant::now();
         let deadline = start + self.limits.timeout;
-        conn.progress_handler(1000, Some(move || Instant::now() > deadline)).map_err(|e| ExecError::Sqlite(e.to_string()))?;
+        conn.progress_handler(PROGRESS_OPS, Some(move || Instant::now() >= deadline)).map_err(sqlite_err)?;
         let limit_ms = self.limits.timeout.as_millis() as u64;
-        let map_err = |e: rusqlite::Error| {
-            if Instant::now() > deadline || matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted) {
-                ExecError::Timeout { limit_ms }
-            } else {
-                ExecError::Sqlite(e.to_string())
-            }
+        let map_err = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(ErrorCode::OperationInterrupted) => ExecError::Timeout { limit_ms },
+            Some(ErrorCode::TooBig | ErrorCode::OutOfMemory | ErrorCode::DiskFull) => ExecError::ResourceLimit(e.to_string()),
+            Some(ErrorCode::AuthorizationForStatementDenied) => ExecError::Denied(e.to_string()),
+            _ if Instant::now() >= deadline => ExecError::Timeout { limit_ms },
+            _ => ExecError::Sqlite(e.to_string()),
         };
         let mut stmt = conn.prepare(sql).map_err(map_err)?;
         if !stmt.readonly() {
-            return Err(ExecError::Sqlite("statement is not read-only".into()));
+            return Err(ExecError::Denied("statement is not read-only".into()));
         }
         let columns: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
         let ncol = columns.len();
@@ -133,5 +234,27 @@ impl Executor {
             rows.push(out);
         }
         Ok(QueryResult { columns, rows, truncated, elapsed_ms: start.elapsed().as_secs_f64() * 1e3 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reals_without_noise() {
+        assert_eq!(Value::Real(0.1 + 0.2).to_string(), "0.3");
+        assert_eq!(Value::Real(85429573467.25).to_string(), "85429573467.25");
+        assert_eq!(Value::Real(3.0).to_string(), "3");
+        assert_eq!(Value::Real(-1.5e-7).to_string(), "-0.00000015");
+        assert_eq!(Value::Real(1e20).to_string(), "100000000000000000000");
+        assert_eq!(Value::Integer(-7).to_string(), "-7");
+        assert_eq!(Value::Null.to_string(), "NULL");
+    }
+
+    #[test]
+    fn executor_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Executor>();
     }
 }

@@ -1,7 +1,20 @@
 //! Model output is untrusted input. `SqlGuard` repairs a small model's common
 //! slips, parses with sqlparser (SQLite dialect) and approves only one read-only
 //! query over catalog tables, columns and an allow-list of functions. `Executor`
-//! runs only approved SQL, on read-only connections with a time limit and a row cap.
+//! runs only approved SQL, on read-only connections with a time limit, a row cap
+//! and an SQLite authorizer that repeats the table and function rules.
+//!
+//! ```text
+//! raw text ── repair::before_parse ──▶ text ── sqlparser ──▶ Statement
+//!    (fences, prose, full-width,          │            (one Query only)
+//!     glued keywords, 2021年, `;`)        ▼
+//!                               repair::on_ast (年份 literals, quoted names)
+//!                                         ▼
+//!                               validate::validate (visitor: scopes, tables,
+//!                                 columns, functions, nested statements)
+//!                                         ▼
+//!                                    CheckedSql ──▶ Executor::run
+//! ```
 
 mod exec;
 mod repair;
@@ -9,7 +22,7 @@ mod validate;
 
 pub use exec::{ExecError, ExecLimits, Executor, QueryResult, Value};
 pub use repair::Repair;
-pub use validate::referenced_columns;
+pub use validate::{referenced_columns, ALLOWED_FUNCTIONS};
 
 use catalog::Catalog;
 use sqlparser::ast::Statement;
@@ -17,28 +30,37 @@ use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::Parser;
 use std::sync::Arc;
 
-/// Longest SQL text we look at; model output is a few hundred characters.
+/// Longest SQL text we look at (characters); model output is a few hundred.
 pub const MAX_SQL_CHARS: usize = 20_000;
+/// Most tokens (names, literals, operators) in one input; gold SQL has under 100,
+/// a question over 200 named companies about 450.
+/// Bounds the AST's depth (a chain `1+1+…` nests one level per operator), so
+/// checking stays well inside a thread's default stack.
+pub const MAX_SQL_TOKENS: usize = 1_000;
 
-#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+/// Why the guard refused a text. Each message states the rule it broke;
+/// [`GuardError::rule`] gives the rule's short stable id.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GuardError {
-    #[error("empty SQL")]
+    #[error("empty SQL: there is no statement to run")]
     Empty,
-    #[error("SQL too long: {len} characters (limit {max})")]
+    #[error("SQL too long: {len} characters, the limit is {max}")]
     TooLong { len: usize, max: usize },
     #[error("SQL contains a NUL byte")]
     NulByte,
-    #[error("does not parse as SQLite: {0}")]
+    #[error("SQL too complex: about {tokens} tokens, the limit is {max}")]
+    TooComplex { tokens: usize, max: usize },
+    #[error("not valid SQLite syntax: {0}")]
     Parse(String),
     #[error("exactly one statement is allowed, found {0}")]
     MultipleStatements(usize),
-    #[error("only read-only queries (SELECT/WITH) are allowed, found {0}")]
+    #[error("only read-only queries (SELECT / WITH) are allowed, found {0}")]
     NotAQuery(String),
     #[error("unknown table {name}{}", hint(.nearest))]
     UnknownTable { name: String, nearest: Vec<String> },
     #[error("unknown column {name}{}", hint(.nearest))]
     UnknownColumn { name: String, nearest: Vec<String> },
-    #[error("function {0} is not allowed")]
+    #[error("function {0}() is not on the allow-list")]
     ForbiddenFunction(String),
     #[error("{0} is not allowed")]
     ForbiddenConstruct(String),
@@ -53,17 +75,19 @@ fn hint(nearest: &[String]) -> String {
 }
 
 impl GuardError {
-    /// Stable id of the rule that refused the SQL.
+    /// Short stable id of the rule that refused the SQL.
     pub fn rule(&self) -> &'static str {
         match self {
-            GuardError::Empty | GuardError::TooLong { .. } | GuardError::NulByte => "input",
+            GuardError::Empty => "non-empty",
+            GuardError::TooLong { .. } | GuardError::TooComplex { .. } => "max-length",
+            GuardError::NulByte => "no-nul",
             GuardError::Parse(_) => "parse",
             GuardError::MultipleStatements(_) => "one-statement",
             GuardError::NotAQuery(_) => "read-only",
             GuardError::UnknownTable { .. } => "known-tables",
             GuardError::UnknownColumn { .. } => "known-columns",
             GuardError::ForbiddenFunction(_) => "allowed-functions",
-            GuardError::ForbiddenConstruct(_) => "read-only",
+            GuardError::ForbiddenConstruct(_) => "allowed-constructs",
         }
     }
 }
@@ -71,29 +95,51 @@ impl GuardError {
 /// SQL the guard approved: the only thing `Executor::run` accepts.
 #[derive(Debug, Clone)]
 pub struct CheckedSql {
+    /// The SQL that will run (after repairs), as text.
     pub sql: String,
+    /// The raw text given to `check`.
     pub original: String,
+    /// What was changed, in order.
     pub repairs: Vec<Repair>,
+    /// The parsed, validated statement (`sql` parses to it).
     pub statement: Statement,
 }
 
 pub struct SqlGuard {
     catalog: Arc<Catalog>,
+    schema: validate::Schema,
 }
 
 impl SqlGuard {
     pub fn new(catalog: Arc<Catalog>) -> SqlGuard {
-        SqlGuard { catalog }
+        let schema = validate::Schema::new(&catalog);
+        SqlGuard { catalog, schema }
     }
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
 
+    /// Repair common slips, parse (SQLite dialect), validate. Never panics on any
+    /// input: should the parser itself ever panic, that is a refusal too.
     pub fn check(&self, raw: &str) -> Result<CheckedSql, GuardError> {
-        let len = raw.chars().count();
-        if len > MAX_SQL_CHARS {
-            return Err(GuardError::TooLong { len, max: MAX_SQL_CHARS });
+        // The AST of an input under MAX_SQL_TOKENS is at most ~500 levels deep;
+        // walking it takes well under this much stack (about 1.4 MiB unoptimised).
+        // Called with less left (a small thread, deep in a caller), move to a fresh stack.
+        const RED_ZONE: usize = if cfg!(debug_assertions) { 1_800 * 1024 } else { 512 * 1024 };
+        stacker::maybe_grow(RED_ZONE, 8 * 1024 * 1024, || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check_inner(raw)))
+                .unwrap_or_else(|_| Err(GuardError::Parse("the parser failed on this input".into())))
+        })
+    }
+
+    fn check_inner(&self, raw: &str) -> Result<CheckedSql, GuardError> {
+        // Cheap refusals first, before anything scans the text twice.
+        if raw.len() > MAX_SQL_CHARS {
+            let len = raw.chars().count();
+            if len > MAX_SQL_CHARS {
+                return Err(GuardError::TooLong { len, max: MAX_SQL_CHARS });
+            }
         }
         if raw.contains('\0') {
             return Err(GuardError::NulByte);
@@ -101,29 +147,74 @@ impl SqlGuard {
         if raw.trim().is_empty() {
             return Err(GuardError::Empty);
         }
+
         let mut repairs = Vec::new();
         let text = repair::before_parse(raw, &mut repairs);
-        if text.trim().is_empty() {
+        if repair::is_blank_sql(&text) {
             return Err(GuardError::Empty);
         }
-        let mut statements = Parser::parse_sql(&SQLiteDialect {}, &text).map_err(|e| GuardError::Parse(e.to_string()))?;
-        if statements.len() != 1 {
-            return Err(GuardError::MultipleStatements(statements.len()));
+        let parsed = repair::prescreen(&text).and_then(|()| parse(&text).map_err(GuardError::Parse));
+        let (text, mut statements) = match parsed {
+            Ok(s) => (text, s),
+            // Prose around the SQL is the usual reason; try without it.
+            Err(e @ (GuardError::Parse(_) | GuardError::NotAQuery(_))) => match repair::after_parse_failure(&text, &mut repairs) {
+                Some(found) => found,
+                None => return Err(e),
+            },
+            Err(e) => return Err(e),
+        };
+        match statements.len() {
+            0 => return Err(GuardError::Empty),
+            1 => {}
+            n => return Err(GuardError::MultipleStatements(n)),
         }
         let mut statement = statements.remove(0);
         if !matches!(statement, Statement::Query(_)) {
             return Err(GuardError::NotAQuery(statement_kind(&statement)));
         }
-        validate::validate(&statement, &self.catalog)?;
+
         let before = repairs.len();
-        repair::year_literals(&mut statement, &mut repairs);
-        // Re-render only when the AST changed, so approved SQL stays as written.
-        let sql = if repairs.len() > before { statement.to_string() } else { text.trim().to_string() };
+        repair::on_ast(&mut statement, &self.schema.column_set, &mut repairs);
+        let sql = if repairs.len() > before {
+            // Re-render from the AST and parse that text again, so the statement
+            // we validate is exactly what the rendered SQL means.
+            let rendered = statement.to_string();
+            let mut again = parse(&rendered).map_err(GuardError::Parse)?;
+            if again.len() != 1 {
+                return Err(GuardError::MultipleStatements(again.len()));
+            }
+            statement = again.remove(0);
+            rendered
+        } else {
+            // Unrepaired SQL runs exactly as written (minus surrounding space).
+            text.trim().to_string()
+        };
+        validate::validate(&statement, &self.schema)?;
         Ok(CheckedSql { sql, original: raw.to_string(), repairs, statement })
     }
 }
 
+pub(crate) fn parse(text: &str) -> Result<Vec<Statement>, String> {
+    Parser::parse_sql(&SQLiteDialect {}, text).map_err(|e| e.to_string())
+}
+
 fn statement_kind(s: &Statement) -> String {
     let text = s.to_string();
-    text.split_whitespace().next().unwrap_or("statement").to_uppercase()
+    let mut words = text.split_whitespace().take(2).map(|w| w.to_uppercase());
+    let first = words.next().unwrap_or_else(|| "statement".into());
+    match (first.as_str(), words.next()) {
+        ("CREATE" | "DROP" | "ALTER", Some(w)) => format!("{first} {w}"),
+        _ => first,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn guard_and_checked_sql_cross_threads() {
+        fn check<T: Send + Sync>() {}
+        check::<super::SqlGuard>();
+        check::<super::CheckedSql>();
+        check::<super::GuardError>();
+    }
 }
