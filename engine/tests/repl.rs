@@ -43,6 +43,12 @@ impl Pane {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
+    /// Send a line and wait until `needle` appears once more than before.
+    fn ask(&self, text: &str, needle: &str, secs: u64) -> String {
+        let before = self.screen().matches(needle).count();
+        self.line(text);
+        self.wait_for(needle, before + 1, secs)
+    }
     fn alive(&self) -> bool {
         Command::new("tmux").args(["has-session", "-t", &self.0]).status().map(|s| s.success()).unwrap_or(false)
     }
@@ -58,33 +64,26 @@ impl Drop for Pane {
 fn analyst_session_in_a_terminal() {
     let p = Pane::start(env!("CARGO_BIN_EXE_nl2sql"));
     p.wait_for("nl2sql REPL", 1, 300);
-    p.line(":help");
-    p.wait_for(":quit", 1, 10);
+    p.ask(":help", ":quit", 10);
 
-    p.line("2019年三一重工的资产总计是多少元？");
-    let s = p.wait_for("答：", 1, 120);
+    let s = p.ask("2019年三一重工的资产总计是多少元？", "答：", 120);
     assert!(s.contains("资产总计"), "{s}");
 
-    p.line(":sql");
-    p.wait_for("SQL：", 1, 10);
-    p.line(":why");
-    let s = p.wait_for("召回列（", 2, 10);
+    p.ask(":sql", "SELECT", 10);
+    let s = p.ask(":why", "召回列（", 10);
     assert!(s.contains("公司：「三一重工」"), "{s}");
 
-    p.line(":run DROP TABLE big");
-    p.wait_for("拒绝 [", 1, 10);
-    p.line(":run SELECT 股票简称, 职工总数 FROM big WHERE 股票代码 = '600031' AND 年份 = '2021年'");
-    p.wait_for("三一重工", 4, 10);
+    p.ask(":run DROP TABLE big", "拒绝 [", 10);
+    p.ask(":run SELECT 股票简称, 职工总数 FROM big WHERE 股票代码 = '600031' AND 年份 = '2021年'", " 行，", 10);
 
-    p.line(":schema 营业收入");
-    p.wait_for("营业收入（", 1, 10);
-    p.line(":nope");
-    p.wait_for("未知命令", 1, 10);
+    p.ask(":schema 营业收入", "营业收入（", 10);
+    p.ask(":nope", "未知命令", 10);
 
     // Multi-line input: a trailing backslash continues the question.
+    let before = p.screen().matches("答：").count();
     p.line("2019年三一重工的\\");
     p.line("资产总计是多少元？");
-    p.wait_for("答：", 2, 120);
+    p.wait_for("答：", before + 1, 120);
 
     // Ctrl-C during a generation interrupts it, not the REPL.
     p.line("2020年在南京注册的上市公司中研发费用最高的是哪家？");
@@ -92,8 +91,7 @@ fn analyst_session_in_a_terminal() {
     p.keys(&["C-c"]);
     std::thread::sleep(Duration::from_millis(500));
     assert!(p.alive(), "Ctrl-C ended the REPL");
-    p.line(":help");
-    p.wait_for(":quit", 2, 120);
+    p.ask(":help", ":quit", 120);
 
     p.line(":quit");
     let t0 = Instant::now();

@@ -206,6 +206,8 @@ impl EntityLinker {
 
     /// For a mention no exact pattern caught: the nearest companies by edit distance.
     pub fn nearest(&self, mention: &str, k: usize) -> Vec<(f32, &Company)> {
+        // A shared legal suffix says nothing about which company is meant.
+        let mention = LEGAL_SUFFIXES.iter().find_map(|s| mention.strip_suffix(s)).unwrap_or(mention);
         let mut scored: Vec<(f32, &Company)> = self
             .companies
             .iter()
@@ -213,8 +215,7 @@ impl EntityLinker {
                 let s1 = strsim::normalized_levenshtein(mention, &c.short_name) as f32;
                 let stem = LEGAL_SUFFIXES.iter().find_map(|s| c.full_name.strip_suffix(s)).unwrap_or(&c.full_name);
                 let s2 = strsim::normalized_levenshtein(mention, stem) as f32;
-                let s3 = strsim::normalized_levenshtein(mention, &c.full_name) as f32;
-                (s1.max(s2).max(s3), c)
+                (s1.max(s2), c)
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -224,7 +225,26 @@ impl EntityLinker {
 
     /// Try to resolve company-like mentions that matched nothing exactly:
     /// near-miss typos are linked (`Fuzzy`), the rest reported as unknown.
-    pub fn resolve_leftover(&self, q: &str, leftovers: &[String]) -> (Option<CompanyMatch>, Option<UnknownCompany>) {
+    /// `extended`: leftovers with a few characters before them, tried only for a fuzzy link.
+    pub fn resolve_leftover(&self, q: &str, leftovers: &[String], extended: &[String]) -> (Option<CompanyMatch>, Option<UnknownCompany>) {
+        for m in extended {
+            if is_count_phrase(m) {
+                continue;
+            }
+            if let Some(&(score, c)) = self.nearest(m, 1).first() {
+                if score >= 0.75 {
+                    let linked = CompanyMatch {
+                        mention: m.clone(),
+                        full_name: c.full_name.clone(),
+                        short_name: c.short_name.clone(),
+                        code: c.code.clone(),
+                        linked_by: LinkedBy::Fuzzy,
+                        score,
+                    };
+                    return (Some(linked), None);
+                }
+            }
+        }
         let mut candidates: Vec<String> = leftovers.to_vec();
         // 「公司名称为X的公司」「股票代码为123456」 name the company explicitly.
         for (lead, tail) in [("公司名称为", "的"), ("公司全称为", "的"), ("公司名称是", "的")] {

@@ -8,6 +8,7 @@ use crate::exact::{ExactMatcher, Target};
 use crate::lexical::best_similarity;
 use crate::segment::Segmenter;
 use crate::synonyms::{load_metrics, Metric};
+use crate::is_cjk as recall_is_cjk;
 use crate::{check_question, Entities, Evidence, MatchPath, RecallError, RecallResult, RecalledColumn};
 use catalog::{Catalog, MANDATORY_COLUMNS};
 use std::path::Path;
@@ -263,6 +264,7 @@ impl Recaller {
         let mut unknown_company = None;
         if companies.is_empty() {
             let mut leftovers: Vec<String> = Vec::new();
+            let mut leftover_starts: Vec<(String, usize)> = Vec::new();
             let mut prev_end = usize::MAX;
             for (w, ex) in words.iter().zip(&explained) {
                 let sp = (w.start, w.start + w.text.chars().count());
@@ -271,12 +273,31 @@ impl Recaller {
                     continue;
                 }
                 match leftovers.last_mut() {
-                    Some(last) if prev_end == w.start => last.push_str(&w.text),
-                    _ => leftovers.push(w.text.clone()),
+                    Some(last) if prev_end == w.start => {
+                        last.push_str(&w.text);
+                        if let Some(l) = leftover_starts.last_mut() {
+                            l.0.push_str(&w.text);
+                        }
+                    }
+                    _ => {
+                        leftovers.push(w.text.clone());
+                        leftover_starts.push((w.text.clone(), w.start));
+                    }
                 }
                 prev_end = sp.1;
             }
-            let (linked, unknown) = self.linker.resolve_leftover(q, &leftovers);
+            // Company names often start with a place (贵州茅台, 上海汽车) that matched as a
+            // place: also try each leftover with 2–3 characters before it.
+            let chars: Vec<char> = q.chars().collect();
+            let mut candidates: Vec<String> = Vec::new();
+            for (text, start) in &leftover_starts {
+                for k in [2usize, 3] {
+                    if *start >= k && chars[start - k..*start].iter().all(|&c| recall_is_cjk(c)) {
+                        candidates.push(format!("{}{}", chars[start - k..*start].iter().collect::<String>(), text));
+                    }
+                }
+            }
+            let (linked, unknown) = self.linker.resolve_leftover(q, &leftovers, &candidates);
             companies.extend(linked);
             unknown_company = unknown;
         }

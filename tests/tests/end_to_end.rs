@@ -47,7 +47,7 @@ const CASES: &[(&str, &str, bool)] = &[
 /// Computed questions, checked against a value computed here from the database.
 const COMPUTED: &[(&str, &str)] = &[
     ("比亚迪2021年的营业收入增长率是多少？保留两位小数", "SELECT ROUND((a.营业收入 - b.营业收入) / b.营业收入 * 100, 2) FROM big a JOIN big b ON a.公司名称 = b.公司名称 WHERE a.公司名称 = '比亚迪股份有限公司' AND a.年份 = '2021年' AND b.年份 = '2020年'"),
-    ("美的集团2021年的资产负债率是多少？保留两位小数", "SELECT ROUND(负债合计 / 资产总计 * 100, 2) FROM big WHERE 公司名称 = '美的集团股份有限公司' AND 年份 = '2021年'"),
+    ("长城汽车2021年的资产负债率是多少？保留两位小数", "SELECT ROUND(负债合计 / 资产总计 * 100, 2) FROM big WHERE 公司名称 = '长城汽车股份有限公司' AND 年份 = '2021年'"),
 ];
 
 #[test]
