@@ -232,16 +232,8 @@ impl EntityLinker {
                 continue;
             }
             if let Some(&(score, c)) = self.nearest(m, 1).first() {
-                if score >= 0.75 {
-                    let linked = CompanyMatch {
-                        mention: m.clone(),
-                        full_name: c.full_name.clone(),
-                        short_name: c.short_name.clone(),
-                        code: c.code.clone(),
-                        linked_by: LinkedBy::Fuzzy,
-                        score,
-                    };
-                    return (Some(linked), None);
+                if score >= FUZZY_MIN {
+                    return (Some(fuzzy_match(m, score, c)), None);
                 }
             }
         }
@@ -275,18 +267,8 @@ impl EntityLinker {
             }
             let near = self.nearest(&m, 3);
             if let Some(&(score, c)) = near.first() {
-                if score >= 0.75 {
-                    return (
-                        Some(CompanyMatch {
-                            mention: m.clone(),
-                            full_name: c.full_name.clone(),
-                            short_name: c.short_name.clone(),
-                            code: c.code.clone(),
-                            linked_by: LinkedBy::Fuzzy,
-                            score,
-                        }),
-                        None,
-                    );
+                if score >= FUZZY_MIN {
+                    return (Some(fuzzy_match(&m, score, c)), None);
                 }
             }
             if COMPANY_MARKERS.iter().any(|s| m.ends_with(s)) || q.contains(&format!("{m}公司")) {
@@ -294,6 +276,20 @@ impl EntityLinker {
             }
         }
         (None, None)
+    }
+}
+
+/// Similarity a near-miss mention needs to be linked to a company.
+const FUZZY_MIN: f32 = 0.75;
+
+fn fuzzy_match(mention: &str, score: f32, c: &Company) -> CompanyMatch {
+    CompanyMatch {
+        mention: mention.to_string(),
+        full_name: c.full_name.clone(),
+        short_name: c.short_name.clone(),
+        code: c.code.clone(),
+        linked_by: LinkedBy::Fuzzy,
+        score,
     }
 }
 
