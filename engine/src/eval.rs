@@ -150,9 +150,13 @@ pub fn answer_matches(exp: &Json, result: Option<&QueryResult>, sentence: &str) 
 
 /// Columns of `big` the gold SQL uses, or None if the gold does not pass the guard.
 pub fn gold_columns(guard: &SqlGuard, catalog: &Catalog, sql: &str) -> Option<BTreeSet<String>> {
-    let checked = guard.check(sql).ok()?;
+    Some(big_columns(&guard.check(sql).ok()?.statement, catalog))
+}
+
+/// Columns of `big` a checked statement uses.
+fn big_columns(stmt: &sqlparser::ast::Statement, catalog: &Catalog) -> BTreeSet<String> {
     let big: BTreeSet<&str> = catalog.query_columns().iter().map(|c| c.name.as_str()).collect();
-    Some(guard::referenced_columns(&checked.statement, catalog).into_iter().filter(|c| big.contains(c.as_str())).collect())
+    guard::referenced_columns(stmt, catalog).into_iter().filter(|c| big.contains(c.as_str())).collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -324,8 +328,10 @@ pub struct EvalReport {
     pub items: Vec<EvalItemReport>,
 }
 
-fn run_gold(guard: &SqlGuard, exec: &Executor, sql: &str) -> Option<QueryResult> {
-    exec.run(&guard.check(sql).ok()?).ok()
+/// The gold query's rows and the `big` columns it uses (one guard check for both).
+fn run_gold(guard: &SqlGuard, exec: &Executor, catalog: &Catalog, sql: &str) -> Option<(QueryResult, BTreeSet<String>)> {
+    let checked = guard.check(sql).ok()?;
+    Some((exec.run(&checked).ok()?, big_columns(&checked.statement, catalog)))
 }
 
 pub fn evaluate_item(engine: &Engine, item: &EvalItem) -> EvalItemReport {
@@ -348,8 +354,8 @@ pub fn evaluate_item(engine: &Engine, item: &EvalItem) -> EvalItemReport {
         valid_sql: false,
     };
     let gold = match &item.sql {
-        Some(sql) => match run_gold(&engine.guard, &engine.executor, sql) {
-            Some(g) => Some((g, has_order_by(sql), gold_columns(&engine.guard, &engine.catalog, sql))),
+        Some(sql) => match run_gold(&engine.guard, &engine.executor, &engine.catalog, sql) {
+            Some((g, cols)) => Some((g, has_order_by(sql), cols)),
             None => {
                 rep.scored = false;
                 rep.error = Some("gold_error".into());
@@ -374,7 +380,7 @@ pub fn evaluate_item(engine: &Engine, item: &EvalItem) -> EvalItemReport {
             rep.answer = a.sentence.clone();
             rep.valid_sql = a.sql.is_some();
             rep.ncols = a.recall.columns.len();
-            if let Some((_, _, Some(gc))) = &gold {
+            if let Some((_, _, gc)) = &gold {
                 rep.strict = Some(gc.iter().all(|c| a.recall.contains(c)));
             }
             if let Some(r) = &a.result {

@@ -26,7 +26,8 @@ pub struct QwenGenerator {
     model: Qwen2,
     tokenizer: Tokenizer,
     special: SpecialTokens,
-    template: String,
+    /// The GGUF's chat template, compiled once at load.
+    chat: minijinja::Environment<'static>,
     model_path: PathBuf,
     adapter: Option<(PathBuf, usize)>,
     prefix: Mutex<Option<PrefixCache>>,
@@ -44,6 +45,8 @@ impl QwenGenerator {
             Some(v) => v.to_string().map(|s| s.clone()).unwrap_or_else(|_| FALLBACK_TEMPLATE.to_string()),
             None => FALLBACK_TEMPLATE.to_string(),
         };
+        let mut chat = minijinja::Environment::new();
+        chat.add_template_owned("chat", template).map_err(|e| LlmError::Tokenizer(format!("chat template: {e}")))?;
         let adapter = adapter_dir.map(LoraAdapter::load).transpose()?;
         let model = Qwen2::from_gguf(&ct, &mut file, &Device::Cpu, adapter.as_ref()).map_err(|e| match &adapter {
             Some(a) if e.to_string().contains("adapter") => LlmError::Adapter { path: a.path.display().to_string(), message: e.to_string() },
@@ -53,7 +56,7 @@ impl QwenGenerator {
             model,
             tokenizer,
             special,
-            template,
+            chat,
             model_path: model_path.to_path_buf(),
             adapter: adapter.map(|a| (a.path.clone(), a.module_count())),
             prefix: Mutex::new(None),
@@ -67,9 +70,7 @@ impl QwenGenerator {
 
     /// Render the chat template from the GGUF (Qwen2.5's ChatML).
     pub fn render(&self, system: &str, user: &str) -> Result<String, LlmError> {
-        let mut env = minijinja::Environment::new();
-        env.add_template("chat", &self.template).map_err(|e| LlmError::Tokenizer(format!("chat template: {e}")))?;
-        let tmpl = env.get_template("chat").map_err(|e| LlmError::Tokenizer(format!("chat template: {e}")))?;
+        let tmpl = self.chat.get_template("chat").map_err(|e| LlmError::Tokenizer(format!("chat template: {e}")))?;
         let messages = vec![
             minijinja::context! { role => "system", content => system },
             minijinja::context! { role => "user", content => user },
