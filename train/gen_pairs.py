@@ -243,13 +243,13 @@ class Gen:
             return None
         return res
 
-    def check(self, cls, sql, expect=None, tol=1e-6):
+    def check(self, cls, sql, expect=None, tol=1e-6, col=0):
         res = self.run(sql)
         if res is None:
             self.failed[cls] += 1
             return False
         if expect is not None:
-            got = res[0][0]
+            got = res[0][col]
             if isinstance(expect, float) or isinstance(expect, int):
                 if not isinstance(got, (int, float)) or abs(got - expect) > max(tol, 1e-6 * abs(expect)):
                     self.mismatch[cls] += 1
@@ -383,12 +383,14 @@ class Gen:
         ]).format(o=o, co=co, yr=yr, f=f, py=y - 1)
         if rnd:
             question = self.add_round(question)
-        expr = f"1.0 * (a.{col} - b.{col}) / b.{col} * 100"
-        expr = f"round({expr}, 2)" if rnd else expr
-        sql = (f"select {expr} from big a join big b on a.公司名称 = b.公司名称 where a.公司名称 = {q(a['公司名称'])} "
-               f"and a.年份 = {yl(y)} and b.年份 = {yl(y - 1)}")
-        val = (a[col] - b[col]) / b[col] * 100
-        return question, sql, (round(val, 2), 0.006) if rnd else val
+        # Train-gold style: the two years' raw values; the engine computes the rate.
+        sql = (f"select 年份, {col} from big where 年份 in ({yl(y)}, {yl(y - 1)}) "
+               f"and 公司名称 in ({q(a['公司名称'])})")
+        res = self.run(sql)
+        if res is None or len(res) != 2:
+            self.failed["growth"] += 1
+            return "skip"
+        return question, sql, None
 
     def ratio(self):
         if self.rng.random() < 0.12:
@@ -410,11 +412,12 @@ class Gen:
         ]).format(o=o, co=co, yr=yr, n=name, p=pw)
         if rnd:
             question = self.add_round(question)
-        expr = f"1.0 * {num_sql} / {den}" + (" * 100" if pct else "")
-        expr = f"round({expr}, 2)" if rnd else expr
-        sql = f"select {expr} from big where 年份 in ({yl(y)}) and 公司名称 in ({q(r['公司名称'])})"
-        val = num_fn(r) / r[den] * (100 if pct else 1)
-        return question, sql, (round(val, 2), 0.006) if rnd else val
+        # Train-gold style: the columns used, then the ratio as a fraction named after the metric.
+        cols_sql = ", ".join(dict.fromkeys(need))
+        sql = (f"select {cols_sql}, 1.0 * {num_sql} / {den} as {names[0]} from big where 年份 in ({yl(y)}) "
+               f"and 公司名称 in ({q(r['公司名称'])})")
+        val = num_fn(r) / r[den]
+        return question, sql, (val, 1e-6, -1)
 
     def arith(self):
         self.arith_round = self.rng.random() < 0.25
@@ -791,7 +794,7 @@ def main():
             question = tidy(question)
             if sql != REFUSAL:
                 if isinstance(exp, tuple):
-                    ok = g.check(cls, sql, exp[0], exp[1])
+                    ok = g.check(cls, sql, *exp)
                 else:
                     ok = g.check(cls, sql, exp)
                 if not ok:
@@ -890,9 +893,10 @@ only**; nothing here is investment advice.
   the full registered name `公司名称`. Years are written 2021年 / 2021年度 / 2021 / 21年; the SQL always uses `'2021年'`.
 - Field synonyms follow analysts' words (营收 → 营业收入, 研发投入 → 研发费用, 员工人数 → 职工总数, 总资产 → 资产总计,
   总负债 → 负债合计, …); 营业收入 and 营业总收入 are kept apart (the SQL follows the question's words).
-- Ratios are written in SQL as `1.0 * num / den`; percent-type ratios (…率, 占比/比例, growth rates) are multiplied by 100,
-  plain ratios (流动比率, …比值, …之比) are not; `round(…, 2)` only when the question asks for two decimals.
-  Growth and year-over-year differences use a self-join: `from big a join big b on a.公司名称 = b.公司名称`.
+- Ratios follow the FinGLM train gold: the columns used, then `1.0 * num / den as <metric>` as a fraction (no `* 100`,
+  no `round`; the answer sentence formats it). Growth rates follow the train gold too: the metric for the stated year
+  and the year before (`select 年份, col … 年份 in (…)`); the engine's post-step computes the rate.
+  Year-over-year differences use a self-join: `from big a join big b on a.公司名称 = b.公司名称`.
 - "最低/最少" rankings add `… is not null` (SQLite sorts NULL first in ascending order).
 - Every SQL was executed read-only and kept only when the result was non-empty and not all NULL; lookup, ratio,
   growth and arithmetic results were also compared with the value computed in Python from the same rows.

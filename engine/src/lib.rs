@@ -10,6 +10,7 @@ pub mod entity_fix;
 pub mod eval;
 pub mod prompt;
 pub mod sentence;
+pub mod sft;
 pub mod table;
 
 pub use answer::{answer, Answer, Attempt, Config, Engine, Error, Generator, StageTimings};

@@ -327,10 +327,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             let mut excluded = std::collections::HashSet::new();
             for e in exclude {
                 for it in load_set(e).map_err(Failure::Usage)? {
-                    excluded.insert(engine::answer::normalize_question(&it.question));
+                    excluded.insert(engine::sft::normalize_question(&it.question));
                 }
             }
-            let rep = engine::answer::export_sft(&catalog, &recaller, &guard, &exec, &items, &excluded, out, format == "chatml", 0.12).map_err(fail)?;
+            let rep = engine::sft::export_sft(&catalog, &recaller, &guard, &exec, &items, &excluded, out, format == "chatml", 0.12).map_err(fail)?;
             eprintln!("wrote {} examples to {}: {}", rep.examples, out.display(), serde_json::to_string(&rep).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }

@@ -12,7 +12,7 @@ fn questions(rel: &str) -> Vec<String> {
 fn no_evaluation_question_is_in_the_training_data() {
     let mut eval = HashSet::new();
     for set in ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl"] {
-        eval.extend(questions(set).iter().map(|q| engine::answer::normalize_question(q)));
+        eval.extend(questions(set).iter().map(|q| engine::sft::normalize_question(q)));
     }
     let text = std::fs::read_to_string(catalog::repo_root().join("train/data/sft_train.jsonl")).unwrap();
     let catalog = std::sync::Arc::new(catalog::Catalog::load_default().unwrap());
@@ -25,7 +25,7 @@ fn no_evaluation_question_is_in_the_training_data() {
         assert_eq!(m[0]["content"], engine::prompt::SYSTEM_PROMPT, "training system prompt differs from serving");
         let user = m[1]["content"].as_str().unwrap();
         let q = user.rsplit_once("问题：").map(|(_, q)| q).expect("question in prompt");
-        assert!(!eval.contains(&engine::answer::normalize_question(q)), "evaluation question in training data: {q}");
+        assert!(!eval.contains(&engine::sft::normalize_question(q)), "evaluation question in training data: {q}");
         let target = m[2]["content"].as_str().unwrap();
         if target == engine::prompt::REFUSAL_MARKER {
             refusals += 1;
