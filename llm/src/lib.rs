@@ -18,7 +18,7 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
     #[error("model fetch failed: {0}")]
-    Fetch(String),
+    Fetch(#[from] ::fetch::FetchError),
     #[error("model file {path} is unusable: {message}. Delete it and run `nl2sql fetch` to download it again")]
     BadModel { path: String, message: String },
     #[error("tokenizer: {0}")]
