@@ -234,8 +234,8 @@ impl Engine {
                         Ok(result) => {
                             answer.growth = crate::compute::growth(&answer.recall, &result);
                             answer.sentence = match &answer.growth {
-                                Some(g) => crate::sentence::growth_sentence(&answer.recall, g),
-                                None => sentence(&answer.recall, class, &result),
+                                Some(g) => crate::sentence::growth_sentence(&self.catalog, &answer.recall, g),
+                                None => sentence(&self.catalog, &answer.recall, class, &result),
                             };
                             answer.sql = Some(checked.sql.clone());
                             answer.result = Some(result);

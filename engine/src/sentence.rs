@@ -2,6 +2,7 @@
 //! with thousands separators and the precision the question asked for.
 
 use crate::classify::QuestionClass;
+use catalog::Catalog;
 use guard::{QueryResult, Value};
 use recall::RecallResult;
 
@@ -38,22 +39,17 @@ pub fn format_value(v: &Value, decimals: Option<usize>) -> String {
     }
 }
 
-fn unit_for(column: &str) -> &'static str {
-    const PEOPLE: [&str; 11] = ["职工总数", "研发人员", "硕士", "硕士以上人数", "博士", "博士以上人数", "生产人员", "销售人员", "技术人员", "财务人员", "行政人员"];
-    if PEOPLE.contains(&column) {
-        "人"
-    } else if ["率", "比例", "比值", "比重", "占比", "每股"].iter().any(|w| column.contains(w)) || !column.chars().all(|c| recall::is_cjk(c) || "、，".contains(c)) {
-        ""
-    } else {
-        "元"
-    }
+/// The unit a column's values are in, from its doc in `schemas/finglm.toml`;
+/// computed columns (ratios, aliases) have none.
+fn unit_for<'a>(catalog: &'a Catalog, column: &str) -> &'a str {
+    catalog.doc(column).map(|d| d.unit.as_str()).unwrap_or("")
 }
 
 /// 「比亚迪2021年营业收入增长率为37.96%（2021年…元，2020年…元）。」
-pub fn growth_sentence(recall: &RecallResult, g: &crate::compute::Growth) -> String {
+pub fn growth_sentence(catalog: &Catalog, recall: &RecallResult, g: &crate::compute::Growth) -> String {
     let dec = requested_decimals(&recall.question).unwrap_or(2);
     let who = recall.entities.companies.first().map(|c| if c.short_name.is_empty() { c.full_name.clone() } else { c.short_name.clone() }).unwrap_or_default();
-    let unit = unit_for(&g.column);
+    let unit = unit_for(catalog, &g.column);
     format!(
         "{who}{}{}增长率为{}%（{}：{}{unit}，{}：{}{unit}）。",
         g.year,
@@ -86,7 +82,7 @@ fn same_or_not(recall: &RecallResult, result: &QueryResult) -> Option<String> {
     ))
 }
 
-pub fn sentence(recall: &RecallResult, class: QuestionClass, result: &QueryResult) -> String {
+pub fn sentence(catalog: &Catalog, recall: &RecallResult, class: QuestionClass, result: &QueryResult) -> String {
     let dec = requested_decimals(&recall.question);
     if result.rows.is_empty() {
         return "没有查到符合条件的数据。".into();
@@ -115,7 +111,7 @@ pub fn sentence(recall: &RecallResult, class: QuestionClass, result: &QueryResul
         }
     };
     let cell = |col: &str, v: &Value| -> String {
-        let unit = if matches!(v, Value::Text(_) | Value::Null) { "" } else { unit_for(col) };
+        let unit = if matches!(v, Value::Text(_) | Value::Null) { "" } else { unit_for(catalog, col) };
         format!("{}为{}{}", label(col), format_value(v, dec), unit)
     };
     if result.rows.len() == 1 {
@@ -127,7 +123,7 @@ pub fn sentence(recall: &RecallResult, class: QuestionClass, result: &QueryResul
         .rows
         .iter()
         .take(5)
-        .map(|row| row.iter().zip(&result.columns).map(|(v, c)| format!("{}{}", format_value(v, dec), if matches!(v, Value::Text(_)) { "" } else { unit_for(c) })).collect::<Vec<_>>().join("，"))
+        .map(|row| row.iter().zip(&result.columns).map(|(v, c)| format!("{}{}", format_value(v, dec), if matches!(v, Value::Text(_)) { "" } else { unit_for(catalog, c) })).collect::<Vec<_>>().join("，"))
         .collect();
     let more = if result.rows.len() > 5 { format!("等（共{}行{}）", result.rows.len(), if result.truncated { "，已截断" } else { "" }) } else { String::new() };
     format!("{}查询结果{}行：{}{}。", if subject.is_empty() { String::new() } else { format!("{subject}，") }, result.rows.len(), shown.join("；"), more)
@@ -145,5 +141,17 @@ mod tests {
         assert_eq!(requested_decimals("请保留两位小数"), Some(2));
         assert_eq!(requested_decimals("保留4位小数"), Some(4));
         assert_eq!(requested_decimals("是多少"), None);
+    }
+
+    #[test]
+    fn units_come_from_the_column_docs() {
+        let root = catalog::repo_root();
+        let c = Catalog::load(&root.join("datasets/finglm/finglm.sqlite"), &root.join("schemas/finglm.toml")).unwrap();
+        assert_eq!(unit_for(&c, "营业收入"), "元");
+        assert_eq!(unit_for(&c, "职工总数"), "人");
+        assert_eq!(unit_for(&c, "硕士"), "人");
+        // Computed or aliased columns carry no unit rather than a guessed 元.
+        assert_eq!(unit_for(&c, "毛利率"), "");
+        assert_eq!(unit_for(&c, "博士及以上的员工人数"), "");
     }
 }
