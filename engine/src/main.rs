@@ -65,6 +65,12 @@ enum Command {
         /// Ablation: switch off BM25.
         #[arg(long)]
         no_bm25: bool,
+        /// Ablation: switch off dense (embedding) matching; ONNX Runtime is then not loaded.
+        #[arg(long)]
+        no_dense: bool,
+        /// Ablation: keep dense hits without edit-distance support (no lexical gate).
+        #[arg(long)]
+        no_gate: bool,
         /// Content columns kept at most.
         #[arg(long)]
         top_k: Option<usize>,
@@ -215,13 +221,15 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             repl::run(&engine).map_err(fail)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Recall { question, set, json, no_exact, no_lexical, no_bm25, top_k } => {
+        Command::Recall { question, set, json, no_exact, no_lexical, no_bm25, no_dense, no_gate, top_k } => {
             let cfg = config(cli)?;
             let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(fail)?;
             let mut fusion = recall::FusionConfig::default();
             fusion.use_exact = !no_exact;
             fusion.use_lexical = !no_lexical;
             fusion.use_bm25 = !no_bm25;
+            fusion.use_dense = !no_dense;
+            fusion.dense_gate = !no_gate;
             if let Some(k) = top_k {
                 fusion.top_k = *k;
             }

@@ -3,6 +3,7 @@
 //! carries the evidence (word, path, score) that put it there.
 
 use crate::bm25::{bigrams, Bm25};
+use crate::dense::{self, DenseMatcher, M3eEmbedder};
 use crate::entities::{strictly_inside, EntityLinker, Span};
 use crate::exact::{ExactMatcher, Target};
 use crate::lexical::best_similarity;
@@ -20,9 +21,22 @@ pub struct FusionConfig {
     pub use_exact: bool,
     pub use_lexical: bool,
     pub use_bm25: bool,
+    pub use_dense: bool,
+    /// The edit-distance gate on dense hits (ablation switch).
+    pub dense_gate: bool,
     pub w_exact: f32,
     pub w_lexical: f32,
     pub w_bm25: f32,
+    pub w_dense: f32,
+    /// Columns each word takes from its dense ranking.
+    pub dense_top_k: usize,
+    /// Cosine below which a dense hit is ignored.
+    pub dense_min: f32,
+    /// Gate: a dense hit needs this edit-distance similarity to the column's name or
+    /// an alias (`lexical::best_similarity`) ...
+    pub gate_lexical_min: f32,
+    /// ... unless its cosine is at least this.
+    pub gate_cos_bypass: f32,
     /// A lexical match counts only at or above this similarity.
     pub lexical_min: f32,
     /// Content columns kept at most (exact and metric hits are never cut).
@@ -38,9 +52,20 @@ impl Default for FusionConfig {
             use_exact: true,
             use_lexical: true,
             use_bm25: true,
+            // Off until models/m3e-small/model.onnx is committed (next commit turns it on).
+            use_dense: false,
+            dense_gate: true,
             w_exact: 1.0,
             w_lexical: 0.6,
             w_bm25: 0.4,
+            // Grid-searched on nl2sql_train only (engine/examples/tune_dense.rs):
+            // fused strict recall is the same for every setting there, so these
+            // keep the fewest extra columns while the dense path alone stays best.
+            w_dense: 0.6,
+            dense_top_k: 2,
+            dense_min: 0.88,
+            gate_lexical_min: 0.6,
+            gate_cos_bypass: 0.95,
             lexical_min: 0.7,
             top_k: 6,
             min_score: 0.45,
@@ -66,6 +91,7 @@ pub struct Recaller {
     bm25: Bm25,
     linker: EntityLinker,
     metrics: Vec<Metric>,
+    dense: Option<DenseMatcher>,
     pub config: FusionConfig,
 }
 
@@ -118,7 +144,19 @@ impl Recaller {
                 .collect(),
         );
         let linker = EntityLinker::new(companies, catalog.years()).map_err(setup)?;
-        Ok(Recaller { columns, segmenter, exact, bm25, linker, metrics, config })
+        // Dense only when asked for, so `--no-dense` runs without ONNX Runtime.
+        let dense = if config.use_dense {
+            let embedder = M3eEmbedder::open(&dense::model_dir())?;
+            Some(DenseMatcher::new(Box::new(embedder), &dense_views(catalog, &columns), Some(&dense::default_cache_dir()))?)
+        } else {
+            None
+        };
+        Ok(Recaller { columns, segmenter, exact, bm25, linker, metrics, dense, config })
+    }
+
+    /// The dense matcher, when dense recall is on.
+    pub fn dense(&self) -> Option<&DenseMatcher> {
+        self.dense.as_ref()
     }
 
     /// Recaller over the repository's catalog, stopwords and synonyms.
@@ -203,6 +241,39 @@ impl Recaller {
                         }
                         evidence[i].push(Evidence { word: w.text.clone(), path: MatchPath::Lexical, score: s });
                     }
+                }
+            }
+        }
+
+        // 3b. Dense: each word's nearest columns by cosine, gated by edit distance.
+        if let (true, Some(dense)) = (cfg.use_dense, &self.dense) {
+            let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+            let all = dense.column_scores(&texts)?;
+            let mut best: Vec<Option<(f32, usize)>> = vec![None; n];
+            for (wi, scores) in all.iter().enumerate() {
+                for (i, cos) in dense::top_k_of(scores, cfg.dense_top_k) {
+                    if cos < cfg.dense_min {
+                        break;
+                    }
+                    let c = &self.columns[i];
+                    // Embeddings put 营业收入 near 营业成本 and every 费用 near every
+                    // other: a hit must also look like the column's name or an alias,
+                    // unless the model is very sure.
+                    if cfg.dense_gate && cos < cfg.gate_cos_bypass && best_similarity(&words[wi].text, &c.name, &c.aliases) < cfg.gate_lexical_min {
+                        continue;
+                    }
+                    if best[i].is_none_or(|(b, _)| cos > b) {
+                        best[i] = Some((cos, wi));
+                    }
+                }
+            }
+            for (i, b) in best.into_iter().enumerate() {
+                if let Some((cos, wi)) = b {
+                    // Cosine is already in [0, 1] for these unit vectors; like the
+                    // lexical similarity it is weighted as is, so a confident hit
+                    // (w_dense · cos ≥ min_score) can keep a column on its own.
+                    score[i] += cfg.w_dense * cos;
+                    evidence[i].push(Evidence { word: words[wi].text.clone(), path: MatchPath::Dense, score: cos });
                 }
             }
         }
@@ -311,4 +382,24 @@ impl Recaller {
             elapsed_us: t0.elapsed().as_micros() as u64,
         })
     }
+}
+
+/// Texts embedded per column: the doc text (name + aliases + description), the name
+/// and each alias on its own, so a short question word can meet a short name.
+fn dense_views(catalog: &Catalog, columns: &[ColumnEntry]) -> Vec<Vec<String>> {
+    columns
+        .iter()
+        .map(|c| {
+            let mut v: Vec<String> = Vec::new();
+            if let Some(d) = catalog.doc(&c.name) {
+                v.push(d.doc_text());
+            }
+            for t in std::iter::once(&c.name).chain(&c.aliases) {
+                if !v.contains(t) {
+                    v.push(t.clone());
+                }
+            }
+            v
+        })
+        .collect()
 }

@@ -2,10 +2,12 @@
 //! model needs, each with the evidence that put it there.
 //!
 //! Data flows one way: `Segmenter` (jieba + stopwords) → matchers (`exact` spans of
-//! names/aliases/metrics, `lexical` edit distance, `bm25`, optional `dense`) →
+//! names/aliases/metrics, `lexical` edit distance, `bm25`, `dense` embeddings gated
+//! by edit distance) →
 //! `fusion` → mandatory columns → `RecallResult`, with `entities` linked alongside.
 
 pub mod bm25;
+pub mod dense;
 pub mod entities;
 pub mod exact;
 pub mod fusion;
@@ -13,6 +15,7 @@ pub mod lexical;
 pub mod segment;
 pub mod synonyms;
 
+pub use dense::{DenseError, DenseMatcher, Embedder};
 pub use entities::{CompanyMatch, Entities, LinkedBy, UnknownCompany};
 pub use fusion::{FusionConfig, Recaller};
 pub use synonyms::Metric;
@@ -29,6 +32,8 @@ pub enum RecallError {
     NotChinese(String),
     #[error("recall set-up failed: {0}")]
     Setup(String),
+    #[error("dense recall: {0}")]
+    Dense(#[from] DenseError),
 }
 
 /// Which matcher produced a piece of evidence.
@@ -45,6 +50,8 @@ pub enum MatchPath {
     Lexical,
     /// BM25 over the column docs.
     Bm25,
+    /// Cosine of the word's m3e embedding with the column doc's.
+    Dense,
     /// A value in the question (a city name) points at the column holding it.
     Value,
     /// Head counts come with the staff total, which ratios and shares need.

@@ -18,9 +18,9 @@ read with a restricted unpickler that understands exactly the few globals a
 state dict uses, so a hostile pickle cannot run code.
 
 The graph has inputs input_ids / attention_mask / token_type_ids (int64,
-[batch, seq]) and two outputs: `last_hidden_state` (what fastembed's
-user-defined models read; pooling there is then a plain mean) and
-`sentence_embedding` ([batch, 512], mean-pooled and normalized).
+[batch, seq]) and one output, `sentence_embedding` ([batch, 512], mean-pooled
+and normalized). fastembed takes a sole 2-D output as the embedding as is, and
+the token states are never copied out of onnxruntime.
 """
 
 import argparse
@@ -207,8 +207,6 @@ def build_graph(sd, cfg):
             eps,
         )
 
-    g.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
-
     # Mean pooling over real tokens (m3e's "last_mean"), then L2 normalization.
     m = g.op("Unsqueeze", [mask_f, g.const("axes_neg1", np.array([-1], dtype=np.int64))])
     summed = g.op("ReduceSum", [g.op("Mul", [x, m]), g.const("axes_1", np.array([1], dtype=np.int64))], keepdims=0)
@@ -219,10 +217,7 @@ def build_graph(sd, cfg):
 
     dyn = ["batch", "seq"]
     inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, dyn) for n in (ids, mask, types)]
-    outputs = [
-        helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "seq", hidden]),
-        helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden]),
-    ]
+    outputs = [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden])]
     graph = helper.make_graph(g.nodes, "m3e_small", inputs, outputs, g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="nl2sql convert_m3e_onnx.py")
     model.ir_version = 8
