@@ -201,8 +201,9 @@ pub fn assemble(
     size: Option<u64>,
     show_progress: bool,
 ) -> Result<(), FetchError> {
+    // The pid keeps two processes fetching at once from writing into one file.
     let mut partial = target.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    partial.push(".partial");
+    partial.push(format!(".partial{}", std::process::id()));
     let tmp = target.with_file_name(partial);
     let bar = progress_bar(size.unwrap_or(0), "assembling", show_progress && size.is_some());
     let result = (|| -> Result<String, FetchError> {
@@ -286,7 +287,7 @@ mod tests {
         let t2 = d.join("out2.bin");
         let err = assemble(&[b, a], &pick, &t2, &sha, Some(11), false).unwrap_err();
         assert!(matches!(err, FetchError::HashMismatch { .. }), "{err}");
-        assert!(!t2.exists() && !d.join("out2.bin.partial").exists());
+        assert!(!t2.exists() && !d.join(format!("out2.bin.partial{}", std::process::id())).exists());
     }
 
     #[test]
