@@ -16,8 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let catalog = catalog::Catalog::load_default()?;
     let items = load_set(std::path::Path::new(&set))?;
     let guard = guard::SqlGuard::new(Arc::new(catalog.clone()));
-    let mut recaller = Recaller::open_default(&catalog)?;
-    let base = FusionConfig::default();
+    let base = FusionConfig { use_dense: true, ..FusionConfig::default() };
+    let mut recaller = Recaller::open_with(&catalog, base.clone())?;
     let mut run = |cfg: FusionConfig, label: &str| {
         recaller.config = cfg.clone();
         let fused = recall_report(&catalog, &recaller, &guard, &items);

@@ -148,7 +148,11 @@ impl Embedder for M3eEmbedder {
             return Ok(Vec::new());
         }
         let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
-        model.embed(texts, Some(64)).map_err(|e| DenseError::Embed(e.to_string()))
+        // One text per run: the int8 graph quantizes activations with a range taken
+        // from the whole batch (padding included), so a word's vector would depend on
+        // which words it was batched with (cosine moves by ~0.005) and recall would
+        // depend on history. Alone, each text always gets the same vector.
+        model.embed(texts, Some(1)).map_err(|e| DenseError::Embed(e.to_string()))
     }
 
     fn id(&self) -> &str {
