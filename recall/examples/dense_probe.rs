@@ -7,7 +7,7 @@ use recall::lexical::best_similarity;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let catalog = catalog::Catalog::load_default()?;
     let t0 = std::time::Instant::now();
-    let r = recall::Recaller::open_default(&catalog)?;
+    let r = recall::Recaller::open_with(&catalog, recall::FusionConfig { use_dense: true, ..Default::default() })?;
     eprintln!("recaller with dense matcher opened in {:.0} ms", t0.elapsed().as_secs_f64() * 1e3);
     let dense = r.dense().ok_or("dense matcher is off")?;
     let cols = catalog.query_columns();

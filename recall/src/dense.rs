@@ -1,8 +1,8 @@
 //! Dense matching: each question word is embedded with m3e-small (a Chinese BERT,
 //! converted to int8 ONNX by `recall/tools/convert_m3e_onnx.py`) and compared by
-//! cosine with embeddings of the column docs. It catches paraphrases that share no
-//! characters with a column name or alias (「员工」→ 职工总数), which edit distance
-//! and BM25 cannot.
+//! cosine with embeddings of the column docs, so it ranks columns by meaning rather
+//! than by shared characters. The fusion's edit-distance gate then keeps a hit only
+//! when it also looks like the column's name or an alias, or its cosine is very high.
 //!
 //! Runtime pieces and where they come from:
 //! - the model and tokenizer files live in the repository (`models/m3e-small/`),
@@ -355,7 +355,7 @@ mod tests {
             Ok(texts
                 .iter()
                 .map(|t| {
-                    let mut v = vec![0f32; 16];
+                    let mut v = [0f32; 16];
                     for c in t.chars() {
                         v[c as usize % 16] += 1.0;
                     }

@@ -64,7 +64,7 @@ impl Default for FusionConfig {
             w_dense: 0.6,
             dense_top_k: 2,
             dense_min: 0.88,
-            gate_lexical_min: 0.6,
+            gate_lexical_min: 0.7,
             gate_cos_bypass: 0.95,
             lexical_min: 0.7,
             top_k: 6,
