@@ -52,8 +52,7 @@ impl Default for FusionConfig {
             use_exact: true,
             use_lexical: true,
             use_bm25: true,
-            // Off until models/m3e-small/model.onnx is committed (next commit turns it on).
-            use_dense: false,
+            use_dense: true,
             dense_gate: true,
             w_exact: 1.0,
             w_lexical: 0.6,
