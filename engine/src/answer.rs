@@ -125,7 +125,6 @@ pub struct Engine {
     pub guard: SqlGuard,
     pub executor: Executor,
     pub generator: Box<dyn SqlGenerator>,
-    pub company_names: crate::entity_fix::CompanyNames,
     pub config: Config,
     pub load_ms: f64,
 }
@@ -151,8 +150,7 @@ impl Engine {
             }
             Generator::Http { url, model } => Box::new(llm::HttpGenerator::new(url, model)?),
         };
-        let company_names = crate::entity_fix::CompanyNames::new(&catalog);
-        Ok(Engine { catalog, recaller, guard, executor, generator, company_names, config, load_ms: t0.elapsed().as_secs_f64() * 1e3 })
+        Ok(Engine { catalog, recaller, guard, executor, generator, config, load_ms: t0.elapsed().as_secs_f64() * 1e3 })
     }
 
     pub fn prompt_for(&self, recall: &RecallResult) -> ChatPrompt {
@@ -221,7 +219,7 @@ impl Engine {
                 }
                 Ok(mut checked) => {
                     attempt.repairs = checked.repairs.iter().map(|r| r.to_string()).collect();
-                    let fixed = self.company_names.fix(&mut checked.statement);
+                    let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker()).fix(&mut checked.statement);
                     if !fixed.is_empty() {
                         checked.sql = checked.statement.to_string();
                         attempt.repairs.extend(fixed.iter().map(|(f, t)| format!("公司名称取值 '{f}' → '{t}' (canonical company name)")));

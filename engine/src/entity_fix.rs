@@ -3,46 +3,25 @@
 //! rewritten to the full registered name the column holds. Small models copy
 //! the question's wording; the table only knows full names.
 
-use catalog::Catalog;
+use recall::EntityLinker;
 use sqlparser::ast::{visit_expressions_mut, BinaryOperator, Expr, Statement, Value};
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 
-pub struct CompanyNames {
-    full: std::collections::HashSet<String>,
-    alias: HashMap<String, String>,
+/// Names come from recall's `EntityLinker::company_named`, the same keys that
+/// link companies in questions, so a name the question links is a name the SQL
+/// gets rewritten to.
+pub struct CompanyNames<'a> {
+    linker: &'a EntityLinker,
 }
 
-impl CompanyNames {
-    pub fn new(catalog: &Catalog) -> CompanyNames {
-        let mut alias = HashMap::new();
-        let mut ambiguous = std::collections::HashSet::new();
-        for c in catalog.companies() {
-            let mut keys = vec![c.short_name.clone(), c.code.clone()];
-            for suffix in ["股份有限公司", "有限责任公司", "有限公司"] {
-                if let Some(stem) = c.full_name.strip_suffix(suffix) {
-                    keys.push(stem.to_string());
-                }
-            }
-            for k in keys.into_iter().filter(|k| !k.is_empty()) {
-                if let Some(prev) = alias.insert(k.clone(), c.full_name.clone()) {
-                    if prev != c.full_name {
-                        ambiguous.insert(k);
-                    }
-                }
-            }
-        }
-        for k in ambiguous {
-            alias.remove(&k);
-        }
-        CompanyNames { full: catalog.companies().iter().map(|c| c.full_name.clone()).collect(), alias }
+impl<'a> CompanyNames<'a> {
+    pub fn new(linker: &'a EntityLinker) -> CompanyNames<'a> {
+        CompanyNames { linker }
     }
 
-    fn canonical(&self, s: &str) -> Option<&String> {
-        if self.full.contains(s) {
-            return None;
-        }
-        self.alias.get(s.trim())
+    /// The full name for a literal that is not one already.
+    fn canonical(&self, s: &str) -> Option<String> {
+        self.linker.company_named(s).filter(|c| c.full_name != s).map(|c| c.full_name.clone())
     }
 
     /// Rewrite literals in place; returns (from, to) for each change.
@@ -58,7 +37,7 @@ impl CompanyNames {
                 if let Value::SingleQuotedString(s) = &v.value {
                     if let Some(full) = self.canonical(s) {
                         changes.push((s.clone(), full.clone()));
-                        v.value = Value::SingleQuotedString(full.clone());
+                        v.value = Value::SingleQuotedString(full);
                     }
                 }
             }
@@ -70,7 +49,7 @@ impl CompanyNames {
                 if let (true, Expr::Value(v)) = (on_address, pattern.as_ref()) {
                     if let Value::SingleQuotedString(p) = &v.value {
                         let inner = p.trim_matches('%');
-                        let full = if self.full.contains(inner) { Some(inner.to_string()) } else { self.alias.get(inner).cloned() };
+                        let full = self.linker.company_named(inner).map(|c| c.full_name.clone());
                         if let Some(full) = full.filter(|_| inner.chars().count() >= 4) {
                             changes.push((p.clone(), full.clone()));
                             *e = Expr::BinaryOp {
@@ -101,5 +80,35 @@ impl CompanyNames {
             ControlFlow::<()>::Continue(())
         });
         changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::{dialect::SQLiteDialect, parser::Parser};
+
+    #[test]
+    fn short_names_codes_and_stems_become_full_names_in_sql() {
+        let root = catalog::repo_root();
+        let catalog = catalog::Catalog::load(&root.join("datasets/finglm/finglm.sqlite"), &root.join("schemas/finglm.toml")).unwrap();
+        let linker = EntityLinker::new(catalog.companies(), catalog.years()).unwrap();
+        let fix = |sql: &str| {
+            let mut stmt = Parser::parse_sql(&SQLiteDialect {}, sql).unwrap().remove(0);
+            let changes = CompanyNames::new(&linker).fix(&mut stmt);
+            (stmt.to_string(), changes.len())
+        };
+        let (sql, n) = fix("SELECT 营业收入 FROM big WHERE 公司名称 = '东鹏饮料' AND 年份 = '2021年'");
+        assert_eq!((sql.contains("'东鹏饮料集团股份有限公司'"), n), (true, 1), "{sql}");
+        let (sql, n) = fix("SELECT 公司名称 FROM big WHERE 公司名称 IN ('605499', '山高环能集团', '罗欣药业集团股份有限公司')");
+        assert_eq!(n, 2, "{sql}");
+        assert!(sql.contains("'东鹏饮料集团股份有限公司'") && sql.contains("'山高环能集团股份有限公司'"), "{sql}");
+        // A company name used as an address pattern is a company filter.
+        let (sql, n) = fix("SELECT 营业收入 FROM big WHERE 注册地址 LIKE '%东鹏饮料%'");
+        assert_eq!(n, 1);
+        assert!(sql.contains("公司名称 = '东鹏饮料集团股份有限公司'"), "{sql}");
+        // Literals on other columns and unknown names stay as they are.
+        let (sql, n) = fix("SELECT 公司名称 FROM big WHERE 股票简称 = '东鹏饮料' OR 公司名称 = '火星矿业'");
+        assert_eq!(n, 0, "{sql}");
     }
 }

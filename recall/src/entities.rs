@@ -7,6 +7,7 @@ use crate::is_cjk;
 use aho_corasick::{AhoCorasick, MatchKind};
 use catalog::Company;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,6 +45,32 @@ pub struct Entities {
     pub unknown_company: Option<UnknownCompany>,
 }
 
+fn exact_names(companies: &[Company]) -> HashMap<String, usize> {
+    let mut names: HashMap<String, usize> = HashMap::new();
+    let mut ambiguous = HashSet::new();
+    for (i, c) in companies.iter().enumerate() {
+        // 「公司」 also ends 「股份有限公司」: skip stems that are a suffix cut in half.
+        let stems = LEGAL_SUFFIXES.iter().filter_map(|s| c.full_name.strip_suffix(s)).filter(|st| !st.ends_with("有限") && !st.ends_with("责任"));
+        let bare = c.short_name.trim_start_matches('*').trim_start_matches("ST");
+        let keys = [c.short_name.as_str(), bare, c.code.as_str()].into_iter().chain(stems);
+        for k in keys.filter(|k| k.chars().count() >= 2) {
+            if let Some(prev) = names.insert(k.to_string(), i) {
+                if companies[prev].full_name != c.full_name {
+                    ambiguous.insert(k.to_string());
+                }
+            }
+        }
+    }
+    for k in ambiguous {
+        names.remove(&k);
+    }
+    // A full name always names its own company, whatever else shares it.
+    for (i, c) in companies.iter().enumerate() {
+        names.insert(c.full_name.clone(), i);
+    }
+    names
+}
+
 /// Char span of a mention in the question: [start, end).
 pub type Span = (usize, usize);
 
@@ -57,6 +84,11 @@ pub struct EntityLinker {
     automaton: AhoCorasick,
     /// pattern index → (company index, how)
     targets: Vec<(usize, LinkedBy)>,
+    /// Exact literal → company index, for `company_named`. Wider than the
+    /// automaton's patterns (every legal suffix stripped, short stems kept):
+    /// a SQL literal is a whole value, so a short key cannot fire inside
+    /// unrelated text the way a pattern in a question could.
+    names: HashMap<String, usize>,
     years: Vec<String>,
 }
 
@@ -90,7 +122,14 @@ impl EntityLinker {
             }
         }
         let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).map_err(|e| e.to_string())?;
-        Ok(EntityLinker { companies: companies.to_vec(), automaton, targets, years: years.to_vec() })
+        Ok(EntityLinker { companies: companies.to_vec(), automaton, targets, names: exact_names(companies), years: years.to_vec() })
+    }
+
+    /// The company a whole literal names: its full name, short name, stock
+    /// code, or full name without any legal suffix (「XX集团股份有限公司」 →
+    /// 「XX集团」 and 「XX」). A key two companies share names neither.
+    pub fn company_named(&self, literal: &str) -> Option<&Company> {
+        self.names.get(literal.trim()).map(|&i| &self.companies[i])
     }
 
     pub fn companies(&self) -> &[Company] {

@@ -16,7 +16,7 @@ pub mod segment;
 pub mod synonyms;
 
 pub use dense::{DenseError, DenseMatcher, Embedder};
-pub use entities::{CompanyMatch, Entities, LinkedBy, UnknownCompany};
+pub use entities::{CompanyMatch, Entities, EntityLinker, LinkedBy, UnknownCompany};
 pub use fusion::{FusionConfig, Recaller};
 pub use synonyms::Metric;
 

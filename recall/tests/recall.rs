@@ -130,3 +130,20 @@ fn every_column_carries_evidence() {
     }
     assert!(r.columns.len() <= 10);
 }
+
+#[test]
+fn company_named_resolves_whole_literals_to_the_full_name() {
+    let linker = recaller().linker();
+    let full = |s: &str| linker.company_named(s).map(|c| c.full_name.clone());
+    let dp = Some("东鹏饮料集团股份有限公司".to_string());
+    assert_eq!(full("东鹏饮料集团股份有限公司"), dp);
+    assert_eq!(full("东鹏饮料"), dp, "short name");
+    assert_eq!(full("605499"), dp, "stock code");
+    assert_eq!(full("东鹏饮料集团"), dp, "without 股份有限公司");
+    assert_eq!(full(" 东鹏饮料 "), dp, "surrounding blanks");
+    // Half a legal suffix, a part of a name, or nothing: no company.
+    assert_eq!(full("东鹏饮料集团股份有限"), None);
+    assert_eq!(full("东鹏"), None);
+    assert_eq!(full(""), None);
+    assert_eq!(full("营业收入"), None);
+}
