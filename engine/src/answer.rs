@@ -41,7 +41,7 @@ fn nearest_hint(n: &[String]) -> String {
 #[derive(Debug, Clone)]
 pub enum Generator {
     /// In-process Qwen (GGUF path; `None` = fetch the base model of this size).
-    Local { model: Option<PathBuf>, size: ModelSize, adapter: Option<PathBuf> },
+    Local { model: Option<PathBuf>, size: ModelSize, adapter: Option<PathBuf>, lora_mode: llm::LoraMode },
     /// An OpenAI-compatible server.
     Http { url: String, model: String },
 }
@@ -64,7 +64,7 @@ impl Default for Config {
         Config {
             db: catalog::default_db_path(),
             schema: catalog::default_schema_path(),
-            generator: Generator::Local { model: None, size: ModelSize::Qwen05B, adapter: default_adapter() },
+            generator: Generator::Local { model: None, size: ModelSize::Qwen05B, adapter: default_adapter(), lora_mode: llm::LoraMode::default() },
             threads: None,
             max_retries: 2,
             limits: ExecLimits::default(),
@@ -141,12 +141,12 @@ impl Engine {
         let guard = SqlGuard::new(catalog.clone());
         let executor = Executor::open(&config.db, config.limits.clone())?;
         let generator: Box<dyn SqlGenerator> = match &config.generator {
-            Generator::Local { model, size, adapter } => {
+            Generator::Local { model, size, adapter, lora_mode } => {
                 let path = match model {
                     Some(p) => p.clone(),
                     None => llm::ensure_model(*size, config.show_progress)?,
                 };
-                Box::new(QwenGenerator::load(&path, adapter.as_deref())?)
+                Box::new(QwenGenerator::load_with(&path, adapter.as_deref(), *lora_mode)?)
             }
             Generator::Http { url, model } => Box::new(llm::HttpGenerator::new(url, model)?),
         };

@@ -29,6 +29,9 @@ struct Cli {
     /// LoRA adapter directory, or `none` for the base model.
     #[arg(long, global = true)]
     adapter: Option<String>,
+    /// How the adapter is applied: `merge` (into the weights at load) or `runtime` (low-rank side path).
+    #[arg(long, global = true, default_value = "merge")]
+    lora_mode: String,
     /// CPU threads for the model.
     #[arg(long, global = true)]
     threads: Option<usize>,
@@ -136,9 +139,10 @@ fn config(cli: &Cli) -> Result<Config, Usage> {
         None if size == ModelSize::Qwen05B && cli.model.is_none() => engine::answer::default_adapter(),
         None => None,
     };
+    let lora_mode = llm::LoraMode::parse(&cli.lora_mode).ok_or_else(|| Usage(format!("--lora-mode {}: expected merge or runtime", cli.lora_mode)))?;
     c.generator = match &cli.backend_url {
         Some(url) => Generator::Http { url: url.clone(), model: "nl2sql".into() },
-        None => Generator::Local { model: cli.model.clone(), size, adapter },
+        None => Generator::Local { model: cli.model.clone(), size, adapter, lora_mode },
     };
     Ok(c)
 }

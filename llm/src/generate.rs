@@ -2,7 +2,7 @@
 //! prompt is the same for every question, so its KV cache is computed once and
 //! cloned; each question pays only for its own tokens.
 
-use crate::lora::LoraAdapter;
+use crate::lora::{LoraAdapter, LoraMode};
 use crate::qwen2::{KvCache, Qwen2};
 use crate::tokenizer::{tokenizer_from_gguf, SpecialTokens};
 use crate::{ChatPrompt, GenOptions, Generation, LlmError, SqlGenerator};
@@ -29,13 +29,18 @@ pub struct QwenGenerator {
     /// The GGUF's chat template, compiled once at load.
     chat: minijinja::Environment<'static>,
     model_path: PathBuf,
-    adapter: Option<(PathBuf, usize)>,
+    adapter: Option<(PathBuf, usize, LoraMode)>,
     prefix: Mutex<Option<PrefixCache>>,
     pub load_ms: f64,
 }
 
 impl QwenGenerator {
+    /// Load with the adapter (if any) merged into the weights.
     pub fn load(model_path: &Path, adapter_dir: Option<&Path>) -> Result<QwenGenerator, LlmError> {
+        QwenGenerator::load_with(model_path, adapter_dir, LoraMode::default())
+    }
+
+    pub fn load_with(model_path: &Path, adapter_dir: Option<&Path>, mode: LoraMode) -> Result<QwenGenerator, LlmError> {
         let start = Instant::now();
         let bad = |message: String| LlmError::BadModel { path: model_path.display().to_string(), message };
         let mut file = std::fs::File::open(model_path).map_err(|e| bad(e.to_string()))?;
@@ -48,7 +53,7 @@ impl QwenGenerator {
         let mut chat = minijinja::Environment::new();
         chat.add_template_owned("chat", template).map_err(|e| LlmError::Tokenizer(format!("chat template: {e}")))?;
         let adapter = adapter_dir.map(LoraAdapter::load).transpose()?;
-        let model = Qwen2::from_gguf(&ct, &mut file, &Device::Cpu, adapter.as_ref()).map_err(|e| match &adapter {
+        let model = Qwen2::from_gguf(&ct, &mut file, &Device::Cpu, adapter.as_ref().map(|a| (a, mode))).map_err(|e| match &adapter {
             Some(a) if e.to_string().contains("adapter") => LlmError::Adapter { path: a.path.display().to_string(), message: e.to_string() },
             _ => bad(e.to_string()),
         })?;
@@ -58,7 +63,7 @@ impl QwenGenerator {
             special,
             chat,
             model_path: model_path.to_path_buf(),
-            adapter: adapter.map(|a| (a.path.clone(), a.module_count())),
+            adapter: adapter.map(|a| (a.path.clone(), a.module_count(), mode)),
             prefix: Mutex::new(None),
             load_ms: start.elapsed().as_secs_f64() * 1e3,
         })
@@ -148,7 +153,8 @@ impl SqlGenerator for QwenGenerator {
     fn describe(&self) -> String {
         let name = self.model_path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         match &self.adapter {
-            Some((p, n)) => format!("{name} + LoRA {} ({n} modules)", p.display()),
+            Some((p, n, LoraMode::Merge)) => format!("{name} + LoRA {} ({n} modules, merged)", p.display()),
+            Some((p, n, LoraMode::Runtime)) => format!("{name} + LoRA {} ({n} modules, low-rank at run time)", p.display()),
             None => name,
         }
     }

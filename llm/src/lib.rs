@@ -10,6 +10,7 @@ pub mod tokenizer;
 
 pub use fetch::{ensure_model, ModelSize, ModelSpec};
 pub use generate::QwenGenerator;
+pub use lora::LoraMode;
 pub use http::HttpGenerator;
 
 use std::sync::atomic::AtomicBool;

@@ -1,5 +1,7 @@
-//! PEFT LoRA adapters (adapter_model.safetensors + adapter_config.json), merged into
-//! the base weights at load: W' = W + (alpha / r) · B · A. Every A/B pair is checked
+//! PEFT LoRA adapters (adapter_model.safetensors + adapter_config.json), either merged
+//! into the base weights at load (W' = W + (alpha / r) · B · A, then re-quantized) or
+//! applied at run time beside the untouched base weight (y = W·x + (alpha / r) · B·(A·x)).
+//! Every A/B pair is checked
 //! against the base weight's shape and every adapter tensor must find its weight,
 //! so a mismatched adapter fails loudly instead of broadcasting silently.
 
@@ -8,6 +10,26 @@ use candle_core::{DType, Device, Tensor};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+/// How an adapter reaches the forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoraMode {
+    /// Add B·A into each weight once at load and re-quantize it to Q8_0.
+    #[default]
+    Merge,
+    /// Keep the base weight as it is and add the rank-r product per token.
+    Runtime,
+}
+
+impl LoraMode {
+    pub fn parse(s: &str) -> Option<LoraMode> {
+        match s {
+            "merge" => Some(LoraMode::Merge),
+            "runtime" => Some(LoraMode::Runtime),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, serde::Deserialize)]
 struct AdapterConfig {
@@ -75,9 +97,10 @@ impl LoraAdapter {
         Ok(LoraAdapter { path: dir.to_path_buf(), rank: cfg.r, scale, targets, pairs, used: Mutex::new(HashSet::new()) })
     }
 
-    /// The dense delta for a base weight of shape (out, in), if the adapter touches it.
-    pub fn delta(&self, module: &str, dims: &[usize]) -> candle_core::Result<Option<Tensor>> {
-        let Some((a, b)) = self.pairs.get(module) else { return Ok(None) };
+    /// The (A, B) pair for a base weight of shape (out, in), if the adapter touches it;
+    /// marks the module used.
+    fn pair(&self, module: &str, dims: &[usize]) -> candle_core::Result<Option<&(Tensor, Tensor)>> {
+        let Some(pair @ (a, b)) = self.pairs.get(module) else { return Ok(None) };
         let (out, inp) = match dims {
             [o, i] => (*o, *i),
             _ => candle_core::bail!("adapter {}: base weight {module} has shape {dims:?}, not 2-D", self.path.display()),
@@ -93,7 +116,23 @@ impl LoraAdapter {
         if let Ok(mut used) = self.used.lock() {
             used.insert(module.to_string());
         }
-        Ok(Some((b.matmul(a)? * self.scale)?))
+        Ok(Some(pair))
+    }
+
+    /// The dense delta (alpha / r) · B · A for merging.
+    pub fn delta(&self, module: &str, dims: &[usize]) -> candle_core::Result<Option<Tensor>> {
+        match self.pair(module, dims)? {
+            Some((a, b)) => Ok(Some((b.matmul(a)? * self.scale)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Aᵀ (in, r) and the scaled Bᵀ (r, out), laid out so `x · Aᵀ · Bᵀ` is the delta's output.
+    pub fn low_rank(&self, module: &str, dims: &[usize]) -> candle_core::Result<Option<(Tensor, Tensor)>> {
+        match self.pair(module, dims)? {
+            Some((a, b)) => Ok(Some((a.t()?.contiguous()?, (b * self.scale)?.t()?.contiguous()?))),
+            None => Ok(None),
+        }
     }
 
     /// Fails if some adapter module matched no base weight (wrong model or names).

@@ -3,9 +3,10 @@
 //! and the KV cache is a separate value, so several threads can generate at once
 //! and a prompt prefix's cache can be computed once and cloned per question; and
 //! slow-path quantizations (Q5_0/Q5_1/Q4_0/Q4_1) are re-quantized to Q8_0 at load,
-//! which measured ~1.4× faster prefill on this CPU. LoRA deltas are merged at load.
+//! which measured ~1.4× faster prefill on this CPU. A LoRA adapter is merged at load
+//! or kept as a low-rank side path (`LoraMode`).
 
-use crate::lora::LoraAdapter;
+use crate::lora::{LoraAdapter, LoraMode};
 use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Result, Tensor, D};
 use candle_nn::Embedding;
@@ -27,22 +28,40 @@ impl KvCache {
     }
 }
 
+/// A projection: the quantized weight, plus the adapter's low-rank pair when it
+/// is applied at run time (Aᵀ, scaled Bᵀ).
+#[derive(Debug, Clone)]
+struct Linear {
+    w: QMatMul,
+    low_rank: Option<(Tensor, Tensor)>,
+}
+
+impl Module for Linear {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let y = self.w.forward(x)?;
+        match &self.low_rank {
+            None => Ok(y),
+            Some((a_t, b_t)) => y + x.broadcast_matmul(a_t)?.broadcast_matmul(b_t)?,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Mlp {
-    gate: QMatMul,
-    up: QMatMul,
-    down: QMatMul,
+    gate: Linear,
+    up: Linear,
+    down: Linear,
 }
 
 #[derive(Debug, Clone)]
 struct Layer {
-    wq: QMatMul,
-    wk: QMatMul,
-    wv: QMatMul,
+    wq: Linear,
+    wk: Linear,
+    wv: Linear,
     bq: Tensor,
     bk: Tensor,
     bv: Tensor,
-    wo: QMatMul,
+    wo: Linear,
     attn_norm: RmsNorm,
     mlp: Mlp,
     ffn_norm: RmsNorm,
@@ -63,7 +82,7 @@ pub struct Qwen2 {
     embed: Embedding,
     layers: Vec<Layer>,
     norm: RmsNorm,
-    lm_head: QMatMul,
+    lm_head: Linear,
     cos: Tensor,
     sin: Tensor,
     device: Device,
@@ -78,7 +97,7 @@ struct Loader<'a, R> {
     ct: &'a gguf_file::Content,
     reader: &'a mut R,
     device: &'a Device,
-    adapter: Option<&'a LoraAdapter>,
+    adapter: Option<(&'a LoraAdapter, LoraMode)>,
 }
 
 impl<R: Read + Seek> Loader<'_, R> {
@@ -86,22 +105,32 @@ impl<R: Read + Seek> Loader<'_, R> {
         self.ct.tensor(self.reader, name, self.device)
     }
 
-    /// A linear weight, with the LoRA delta merged in and fast-kernel quantization.
-    fn linear(&mut self, name: &str, hf_name: &str) -> Result<QMatMul> {
+    /// A linear weight in a fast-kernel quantization, with the adapter merged in
+    /// or attached as a low-rank side path.
+    fn linear(&mut self, name: &str, hf_name: &str) -> Result<Linear> {
         let q = self.qtensor(name)?;
-        let delta = match self.adapter {
-            Some(a) => a.delta(hf_name, q.shape().dims())?,
-            None => None,
-        };
-        let q = match delta {
-            Some(delta) => {
-                let w = (q.dequantize(self.device)? + delta)?;
-                QTensor::quantize(&w, GgmlDType::Q8_0)?
+        let fast = |q: QTensor, device: &Device| -> Result<QTensor> {
+            if needs_requant(q.dtype()) {
+                QTensor::quantize(&q.dequantize(device)?, GgmlDType::Q8_0)
+            } else {
+                Ok(q)
             }
-            None if needs_requant(q.dtype()) => QTensor::quantize(&q.dequantize(self.device)?, GgmlDType::Q8_0)?,
-            None => q,
         };
-        QMatMul::from_qtensor(q)
+        let dims = q.shape().dims().to_vec();
+        match self.adapter {
+            Some((a, LoraMode::Merge)) => match a.delta(hf_name, &dims)? {
+                Some(delta) => {
+                    let w = (q.dequantize(self.device)? + delta)?;
+                    Ok(Linear { w: QMatMul::from_qtensor(QTensor::quantize(&w, GgmlDType::Q8_0)?)?, low_rank: None })
+                }
+                None => Ok(Linear { w: QMatMul::from_qtensor(fast(q, self.device)?)?, low_rank: None }),
+            },
+            Some((a, LoraMode::Runtime)) => {
+                let low_rank = a.low_rank(hf_name, &dims)?;
+                Ok(Linear { w: QMatMul::from_qtensor(fast(q, self.device)?)?, low_rank })
+            }
+            None => Ok(Linear { w: QMatMul::from_qtensor(fast(q, self.device)?)?, low_rank: None }),
+        }
     }
 
     fn dense(&mut self, name: &str) -> Result<Tensor> {
@@ -114,7 +143,7 @@ impl Qwen2 {
         ct: &gguf_file::Content,
         reader: &mut R,
         device: &Device,
-        adapter: Option<&LoraAdapter>,
+        adapter: Option<(&LoraAdapter, LoraMode)>,
     ) -> Result<Qwen2> {
         let md = |s: &str| match ct.metadata.get(s) {
             None => candle_core::bail!("GGUF metadata has no {s}"),
@@ -138,7 +167,7 @@ impl Qwen2 {
         let lm_head = if ct.tensor_infos.contains_key("output.weight") {
             ld.linear("output.weight", "lm_head")?
         } else {
-            QMatMul::from_qtensor(ld.qtensor("token_embd.weight")?)?
+            Linear { w: QMatMul::from_qtensor(ld.qtensor("token_embd.weight")?)?, low_rank: None }
         };
 
         let mut layers = Vec::with_capacity(n_layer);
@@ -162,7 +191,7 @@ impl Qwen2 {
                 ffn_norm: RmsNorm::from_qtensor(ld.qtensor(&format!("{p}.ffn_norm.weight"))?, eps)?,
             });
         }
-        if let Some(a) = adapter {
+        if let Some((a, _)) = adapter {
             a.check_all_used()?;
         }
 

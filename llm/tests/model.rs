@@ -1,7 +1,7 @@
 //! The real model (fetched on first use), the real tokenizer, real failure modes.
 
 use candle_core::{Device, Tensor};
-use llm::{ChatPrompt, GenOptions, LlmError, ModelSize, QwenGenerator, SqlGenerator};
+use llm::{ChatPrompt, GenOptions, LlmError, LoraMode, ModelSize, QwenGenerator, SqlGenerator};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -137,9 +137,28 @@ fn zero_adapter_changes_nothing() {
         ]),
         8,
     );
-    let with = QwenGenerator::load(&model_path(), Some(&dir)).unwrap();
     let opts = GenOptions { max_new_tokens: 40, cancel: None };
-    assert_eq!(with.generate(&prompt(), &opts).unwrap().text, generator().generate(&prompt(), &opts).unwrap().text);
-    assert!(with.describe().contains("LoRA"));
+    let base = generator().generate(&prompt(), &opts).unwrap().text;
+    let merged = QwenGenerator::load(&model_path(), Some(&dir)).unwrap();
+    assert_eq!(merged.generate(&prompt(), &opts).unwrap().text, base);
+    assert!(merged.describe().contains("merged"));
+    drop(merged);
+    // At run time a zero pair adds exactly 0 to an untouched base weight.
+    let runtime = QwenGenerator::load_with(&model_path(), Some(&dir), LoraMode::Runtime).unwrap();
+    assert_eq!(runtime.generate(&prompt(), &opts).unwrap().text, base);
+    assert!(runtime.describe().contains("low-rank at run time"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn committed_adapter_gives_the_same_sql_merged_or_at_run_time() {
+    let dir = catalog::repo_root().join("models/lora");
+    let opts = GenOptions { max_new_tokens: 60, cancel: None };
+    let merged = QwenGenerator::load_with(&model_path(), Some(&dir), LoraMode::Merge).unwrap();
+    let a = merged.generate(&prompt(), &opts).unwrap().text;
+    drop(merged);
+    let runtime = QwenGenerator::load_with(&model_path(), Some(&dir), LoraMode::Runtime).unwrap();
+    let b = runtime.generate(&prompt(), &opts).unwrap().text;
+    assert!(a.to_lowercase().contains("select"), "{a}");
+    assert_eq!(a, b);
 }
