@@ -216,6 +216,16 @@ class Gen:
             return False
         return not (nonzero and v == 0)
 
+    def pick_two(self, col):
+        """Two different companies with `col` in the same year: (r1, r2, year), None, or "skip"."""
+        r1, y = self.pick([col])
+        if r1 is None:
+            return None
+        r2, _ = self.pick([col], years=[y])
+        if r2 is None or r2["公司名称"] == r1["公司名称"]:
+            return "skip"
+        return r1, r2, y
+
     def pick(self, cols, years=None, nonzero=(), tries=400):
         """A random company-year whose needed values are present."""
         for _ in range(tries):
@@ -460,12 +470,10 @@ class Gen:
                    f"where a.公司名称 = {q(a['公司名称'])} and a.年份 = {yl(y)} and b.年份 = {yl(y0)}")
             return question, sql, (round(a[col] - b[col], 2), 0.006) if rnd else a[col] - b[col]
         if kind == "diff_co":
-            r1, y = self.pick([col])
-            if r1 is None:
-                return None
-            r2, _ = self.pick([col], years=[y])
-            if r2 is None or r2["公司名称"] == r1["公司名称"]:
-                return "skip"
+            two = self.pick_two(col)
+            if not isinstance(two, tuple):
+                return two
+            r1, r2, y = two
             yr = self.yform(y)
             question = self.ch([
                 "{o}{yr}{a}的{f}比{b}多多少{u}{t}？", "{o}{yr}{a}和{b}的{f}相差多少{u}{t}？",
@@ -496,12 +504,10 @@ class Gen:
             sql = f"select {wrap(f'{agg}({col})')} from big where 年份 in ({yin}) and 公司名称 in ({q(rs[-1]['公司名称'])})"
             return question, sql, (round(v, 2), 0.006) if rnd else (v, 1e-6 * abs(v) + 1e-6)
         if kind == "sum_cos":
-            r1, y = self.pick([col])
-            if r1 is None:
-                return None
-            r2, _ = self.pick([col], years=[y])
-            if r2 is None or r2["公司名称"] == r1["公司名称"]:
-                return "skip"
+            two = self.pick_two(col)
+            if not isinstance(two, tuple):
+                return two
+            r1, r2, y = two
             yr = self.yform(y)
             question = self.ch([
                 "{o}{yr}{a}和{b}的{f}合计是多少{u}{t}？", "{o}{a}与{b}{yr}的{f}加起来是多少{u}{t}？",
