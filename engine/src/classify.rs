@@ -1,7 +1,7 @@
 //! Question classes, from the question's wording and what recall found. Used for
 //! the answer sentence, the per-type report, and refusing open questions early.
 
-use recall::RecallResult;
+use recall::{MatchPath, RecallResult};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash, PartialOrd, Ord)]
@@ -34,7 +34,8 @@ const OPEN: [&str; 10] = ["为什么", "原因", "怎么看", "如何评价", "�
 
 pub fn classify(recall: &RecallResult) -> QuestionClass {
     let q = recall.question.as_str();
-    let content = recall.columns.iter().filter(|c| !c.mandatory).count();
+    // Clause-level dense guesses do not make an open question answerable.
+    let content = recall.columns.iter().filter(|c| !c.mandatory && c.evidence.iter().any(|e| e.path != MatchPath::DenseClause)).count();
     if OPEN.iter().any(|w| q.contains(w)) && content == 0 {
         return QuestionClass::Unsupported;
     }

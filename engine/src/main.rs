@@ -74,6 +74,9 @@ enum Command {
         /// Ablation: keep dense hits without edit-distance support (no lexical gate).
         #[arg(long)]
         no_gate: bool,
+        /// Ablation: no clause-level dense guess when nothing else matched.
+        #[arg(long)]
+        no_clause: bool,
         /// Content columns kept at most.
         #[arg(long)]
         top_k: Option<usize>,
@@ -225,7 +228,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             repl::run(&engine).map_err(fail)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Recall { question, set, json, no_exact, no_lexical, no_bm25, no_dense, no_gate, top_k } => {
+        Command::Recall { question, set, json, no_exact, no_lexical, no_bm25, no_dense, no_gate, no_clause, top_k } => {
             let cfg = config(cli)?;
             let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(fail)?;
             let mut fusion = recall::FusionConfig::default();
@@ -234,6 +237,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             fusion.use_bm25 = !no_bm25;
             fusion.use_dense = !no_dense;
             fusion.dense_gate = !no_gate;
+            fusion.clause_fallback = !no_clause;
             if let Some(k) = top_k {
                 fusion.top_k = *k;
             }

@@ -37,6 +37,13 @@ pub struct FusionConfig {
     pub gate_lexical_min: f32,
     /// ... unless its cosine is at least this.
     pub gate_cos_bypass: f32,
+    /// When no content column is found, keep the clause's `clause_top_k` nearest
+    /// columns by dense cosine (at least `clause_min`): paraphrases like
+    /// 「卖货一共收了多少钱」 carry their meaning in no single word. Never for a
+    /// question naming an item the database lacks (`schemas/absent.txt`).
+    pub clause_fallback: bool,
+    pub clause_top_k: usize,
+    pub clause_min: f32,
     /// A lexical match counts only at or above this similarity.
     pub lexical_min: f32,
     /// Content columns kept at most (exact and metric hits are never cut).
@@ -65,6 +72,9 @@ impl Default for FusionConfig {
             dense_min: 0.88,
             gate_lexical_min: 0.7,
             gate_cos_bypass: 0.95,
+            clause_fallback: true,
+            clause_top_k: 3,
+            clause_min: 0.8,
             lexical_min: 0.7,
             top_k: 6,
             min_score: 0.45,
@@ -91,11 +101,13 @@ pub struct Recaller {
     linker: EntityLinker,
     metrics: Vec<Metric>,
     dense: Option<DenseMatcher>,
+    /// Items the database lacks (`schemas/absent.txt`).
+    absent: Vec<String>,
     pub config: FusionConfig,
 }
 
 impl Recaller {
-    pub fn new(catalog: &Catalog, stopwords: &Path, synonyms: &Path, config: FusionConfig) -> Result<Recaller, RecallError> {
+    pub fn new(catalog: &Catalog, stopwords: &Path, synonyms: &Path, absent: &Path, config: FusionConfig) -> Result<Recaller, RecallError> {
         let setup = |e: String| RecallError::Setup(e);
         let columns: Vec<ColumnEntry> = catalog
             .query_columns()
@@ -111,6 +123,13 @@ impl Recaller {
             .map_err(setup)?
             .into_iter()
             .filter(|m| m.columns.iter().all(|c| columns.iter().any(|e| &e.name == c)))
+            .collect();
+        let absent: Vec<String> = std::fs::read_to_string(absent)
+            .map_err(|e| setup(format!("{}: {e}", absent.display())))?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
             .collect();
         let stop = Segmenter::load_stopwords(stopwords).map_err(|e| setup(format!("{}: {e}", stopwords.display())))?;
         let companies = catalog.companies();
@@ -150,7 +169,7 @@ impl Recaller {
         } else {
             None
         };
-        Ok(Recaller { columns, segmenter, exact, bm25, linker, metrics, dense, config })
+        Ok(Recaller { columns, segmenter, exact, bm25, linker, metrics, dense, absent, config })
     }
 
     /// The dense matcher, when dense recall is on.
@@ -166,7 +185,8 @@ impl Recaller {
     /// Same files, other weights or matchers switched off (ablations).
     pub fn open_with(catalog: &Catalog, config: FusionConfig) -> Result<Recaller, RecallError> {
         let root = catalog::repo_root();
-        Recaller::new(catalog, &root.join("schemas/stopwords.txt"), &root.join("schemas/synonyms.toml"), config)
+        let schemas = root.join("schemas");
+        Recaller::new(catalog, &schemas.join("stopwords.txt"), &schemas.join("synonyms.toml"), &schemas.join("absent.txt"), config)
     }
 
     pub fn linker(&self) -> &EntityLinker {
@@ -297,8 +317,25 @@ impl Recaller {
             }
         }
 
-        // 5. Select: pinned columns always, then the best others up to top_k.
         let mandatory: Vec<usize> = MANDATORY_COLUMNS.iter().filter_map(|m| self.columns.iter().position(|c| c.name == *m)).collect();
+
+        // 4b. Nothing found and nothing known to be absent: the clause's nearest columns.
+        // A named mandatory column (「证券简称」) is a find too.
+        let found = (0..n).any(|i| pinned[i] || (!mandatory.contains(&i) && score[i] >= cfg.min_score));
+        let names_absent = self.absent.iter().any(|a| q.contains(a.as_str()));
+        if let (false, false, true, Some(dense)) = (found, names_absent, cfg.clause_fallback, &self.dense) {
+            let clause = clause_text(q, &blocked);
+            if clause.chars().filter(|c| crate::is_cjk(*c)).count() >= 2 {
+                let scores = dense.column_scores(&[clause.as_str()])?.pop().unwrap_or_default();
+                let nearest = dense::top_k_of(&scores, n).into_iter().filter(|(i, _)| !mandatory.contains(i)).take(cfg.clause_top_k);
+                for (i, cos) in nearest.filter(|&(_, cos)| cos >= cfg.clause_min) {
+                    score[i] = cfg.min_score;
+                    evidence[i].push(Evidence { word: clause.clone(), path: MatchPath::DenseClause, score: cos });
+                }
+            }
+        }
+
+        // 5. Select: pinned columns always, then the best others up to top_k.
         let mut order: Vec<usize> = (0..n).filter(|i| !mandatory.contains(i)).collect();
         order.sort_by(|&a, &b| pinned[b].cmp(&pinned[a]).then(score[b].total_cmp(&score[a])));
         let mut keep: Vec<usize> = Vec::new();
@@ -401,4 +438,12 @@ fn dense_views(catalog: &Catalog, columns: &[ColumnEntry]) -> Vec<Vec<String>> {
             v
         })
         .collect()
+}
+
+/// The question without its company and year mentions, trimmed of punctuation and
+/// particles: 「2021年比亚迪在研究上投了多少钱？」 → 「在研究上投了多少钱」.
+fn clause_text(q: &str, blocked: &[Span]) -> String {
+    let kept: String = q.chars().enumerate().filter(|(i, _)| !blocked.iter().any(|b| b.0 <= *i && *i < b.1)).map(|(_, c)| c).collect();
+    let trim = |c: char| c.is_ascii_punctuation() || c.is_whitespace() || "，。？！、；：“”‘’（）的".contains(c);
+    kept.trim_matches(trim).to_string()
 }

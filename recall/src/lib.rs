@@ -52,6 +52,9 @@ pub enum MatchPath {
     Bm25,
     /// Cosine of the word's m3e embedding with the column doc's.
     Dense,
+    /// Nothing else matched: cosine of the whole clause (the question without its
+    /// company and year) with the column doc's. A guess, shown as one.
+    DenseClause,
     /// A value in the question (a city name) points at the column holding it.
     Value,
     /// Head counts come with the staff total, which ratios and shares need.

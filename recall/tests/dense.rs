@@ -136,3 +136,19 @@ fn bad_input_is_a_clear_error_or_an_empty_recall() {
     let res = r.recall(&long).unwrap();
     assert!(res.contains("研发费用") && res.contains("营业收入"));
 }
+
+#[test]
+fn clause_fallback_guesses_only_when_nothing_matched_and_nothing_is_absent() {
+    let r = recaller();
+    let clause_cols = |q: &str| -> Vec<String> {
+        r.recall(q).unwrap().columns.into_iter().filter(|c| c.evidence.iter().any(|e| e.path == MatchPath::DenseClause)).map(|c| c.name).collect()
+    };
+    // No word names a column; the clause as a whole is about R&D spending.
+    let guessed = clause_cols("2021年比亚迪在研究上投了多少钱？");
+    assert!(guessed.iter().any(|c| c == "研发费用"), "{guessed:?}");
+    assert!(guessed.len() <= 3, "{guessed:?}");
+    // A column was found the usual way: no guessing.
+    assert!(clause_cols("2021年比亚迪的营业收入是多少元？").is_empty());
+    // The database has no 应收账款: a refusal case, not a guess.
+    assert!(clause_cols("2021年比亚迪的应收账款是多少元？").is_empty());
+}
