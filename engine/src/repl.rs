@@ -23,7 +23,11 @@ pub fn print_recall(r: &RecallResult) {
         let ev: Vec<String> = c
             .evidence
             .iter()
-            .map(|e| if e.word.is_empty() { format!("{:?}", e.path).to_lowercase() } else { format!("{}「{}」{:.2}", format!("{:?}", e.path).to_lowercase(), e.word, e.score) })
+            .map(|e| {
+                // The same name the JSON report uses (snake_case), e.g. dense_clause.
+                let path = serde_json::to_value(e.path).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                if e.word.is_empty() { path } else { format!("{path}「{}」{:.2}", e.word, e.score) }
+            })
             .collect();
         println!("  {:<24} {:<7} {:.2}  {}", c.name, c.sql_type, c.score, ev.join("; "));
     }
