@@ -5,6 +5,7 @@ pub mod fetch;
 pub mod generate;
 pub mod http;
 pub mod lora;
+pub mod packed;
 pub mod qwen2;
 pub mod tokenizer;
 

@@ -7,11 +7,13 @@
 //! or kept as a low-rank side path (`LoraMode`).
 
 use crate::lora::{LoraAdapter, LoraMode};
+use crate::packed::{self, PackedMatrix};
 use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Result, Tensor, D};
 use candle_nn::Embedding;
 use candle_transformers::quantized_nn::RmsNorm;
 use std::io::{Read, Seek};
+use std::sync::Arc;
 
 /// Per-sequence attention cache: (keys, values) per layer, each (1, kv_heads, len, head_dim).
 #[derive(Debug, Clone, Default)]
@@ -32,16 +34,76 @@ impl KvCache {
 /// is applied at run time (Aᵀ, scaled Bᵀ).
 #[derive(Debug, Clone)]
 struct Linear {
-    w: QMatMul,
+    w: Weight,
     low_rank: Option<(Tensor, Tensor)>,
+}
+
+/// Our packed VNNI layout where the type, shape and CPU allow it (see `packed`),
+/// otherwise candle's own quantized matmul.
+#[derive(Debug, Clone)]
+enum Weight {
+    Packed(Arc<PackedMatrix>),
+    Candle(QMatMul),
+}
+
+impl Linear {
+    fn new(q: QTensor, low_rank: Option<(Tensor, Tensor)>) -> Result<Linear> {
+        let w = match PackedMatrix::from_qtensor(&q) {
+            Some(p) => Weight::Packed(Arc::new(p)),
+            None => Weight::Candle(QMatMul::from_qtensor(q)?),
+        };
+        Ok(Linear { w, low_rank })
+    }
+
+    fn add_low_rank(&self, x: &Tensor, y: Tensor) -> Result<Tensor> {
+        match &self.low_rank {
+            None => Ok(y),
+            Some((a_t, b_t)) => y + x.broadcast_matmul(a_t)?.broadcast_matmul(b_t)?,
+        }
+    }
+
+    /// Several projections of the same input (q/k/v, gate/up): one activation
+    /// quantization and one parallel region when all are packed.
+    fn forward_many(linears: &[&Linear], x: &Tensor) -> Result<Vec<Tensor>> {
+        let packed: Option<Vec<&PackedMatrix>> = linears
+            .iter()
+            .map(|l| match &l.w {
+                Weight::Packed(p) => Some(p.as_ref()),
+                Weight::Candle(_) => None,
+            })
+            .collect();
+        let Some(packed) = packed.filter(|_| x.dtype() == DType::F32) else {
+            return linears.iter().map(|l| l.forward(x)).collect();
+        };
+        let x = x.contiguous()?;
+        let outs = {
+            let (storage, layout) = x.storage_and_layout();
+            let candle_core::Storage::Cpu(cpu) = &*storage else {
+                drop(storage);
+                return linears.iter().map(|l| l.forward(&x)).collect();
+            };
+            let start = layout.start_offset();
+            let data = &cpu.as_slice::<f32>()?[start..start + x.elem_count()];
+            packed::matmul_many(&packed, data)
+        };
+        let mut dims = x.dims().to_vec();
+        linears
+            .iter()
+            .zip(packed.iter().zip(outs))
+            .map(|(l, (p, out))| {
+                *dims.last_mut().expect("input has a last dimension") = p.n();
+                let y = Tensor::from_vec(out, dims.as_slice(), x.device())?;
+                l.add_low_rank(&x, y)
+            })
+            .collect()
+    }
 }
 
 impl Module for Linear {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = self.w.forward(x)?;
-        match &self.low_rank {
-            None => Ok(y),
-            Some((a_t, b_t)) => y + x.broadcast_matmul(a_t)?.broadcast_matmul(b_t)?,
+        match &self.w {
+            Weight::Packed(_) => Ok(Linear::forward_many(&[self], x)?.remove(0)),
+            Weight::Candle(w) => self.add_low_rank(x, w.forward(x)?),
         }
     }
 }
@@ -109,8 +171,10 @@ impl<R: Read + Seek> Loader<'_, R> {
     /// or attached as a low-rank side path.
     fn linear(&mut self, name: &str, hf_name: &str) -> Result<Linear> {
         let q = self.qtensor(name)?;
+        // Q5_0 keeps its 5 bits when our packed kernel takes it; otherwise it goes
+        // to Q8_0, which candle runs faster than its Q5_0 path.
         let fast = |q: QTensor, device: &Device| -> Result<QTensor> {
-            if needs_requant(q.dtype()) {
+            if needs_requant(q.dtype()) && !(q.dtype() == GgmlDType::Q5_0 && packed::available()) {
                 QTensor::quantize(&q.dequantize(device)?, GgmlDType::Q8_0)
             } else {
                 Ok(q)
@@ -121,15 +185,17 @@ impl<R: Read + Seek> Loader<'_, R> {
             Some((a, LoraMode::Merge)) => match a.delta(hf_name, &dims)? {
                 Some(delta) => {
                     let w = (q.dequantize(self.device)? + delta)?;
-                    Ok(Linear { w: QMatMul::from_qtensor(QTensor::quantize(&w, GgmlDType::Q8_0)?)?, low_rank: None })
+                    // Merged weights go to Q8_0, not back to the GGUF's Q5_0: re-quantizing
+                    // to 5 bits rounds the adapter's small deltas away (valid ex 0.989 → 0.239).
+                    Linear::new(QTensor::quantize(&w, GgmlDType::Q8_0)?, None)
                 }
-                None => Ok(Linear { w: QMatMul::from_qtensor(fast(q, self.device)?)?, low_rank: None }),
+                None => Linear::new(fast(q, self.device)?, None),
             },
             Some((a, LoraMode::Runtime)) => {
                 let low_rank = a.low_rank(hf_name, &dims)?;
-                Ok(Linear { w: QMatMul::from_qtensor(fast(q, self.device)?)?, low_rank })
+                Linear::new(fast(q, self.device)?, low_rank)
             }
-            None => Ok(Linear { w: QMatMul::from_qtensor(fast(q, self.device)?)?, low_rank: None }),
+            None => Linear::new(fast(q, self.device)?, None),
         }
     }
 
@@ -167,7 +233,7 @@ impl Qwen2 {
         let lm_head = if ct.tensor_infos.contains_key("output.weight") {
             ld.linear("output.weight", "lm_head")?
         } else {
-            Linear { w: QMatMul::from_qtensor(ld.qtensor("token_embd.weight")?)?, low_rank: None }
+            Linear::new(ld.qtensor("token_embd.weight")?, None)?
         };
 
         let mut layers = Vec::with_capacity(n_layer);
@@ -229,9 +295,12 @@ impl Qwen2 {
     fn attention(&self, layer: &Layer, x: &Tensor, mask: Option<&Tensor>, pos: usize, cache: &mut Option<(Tensor, Tensor)>) -> Result<Tensor> {
         let c = &self.config;
         let (b, seq, _) = x.dims3()?;
-        let q = layer.wq.forward(x)?.broadcast_add(&layer.bq)?;
-        let k = layer.wk.forward(x)?.broadcast_add(&layer.bk)?;
-        let v = layer.wv.forward(x)?.broadcast_add(&layer.bv)?;
+        let [q, k, v]: [Tensor; 3] = Linear::forward_many(&[&layer.wq, &layer.wk, &layer.wv], x)?
+            .try_into()
+            .expect("three projections in, three out");
+        let q = q.broadcast_add(&layer.bq)?;
+        let k = k.broadcast_add(&layer.bk)?;
+        let v = v.broadcast_add(&layer.bv)?;
         let q = q.reshape((b, seq, c.n_head, c.head_dim))?.transpose(1, 2)?;
         let k = k.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?;
         let v = v.reshape((b, seq, c.n_kv_head, c.head_dim))?.transpose(1, 2)?.contiguous()?;
@@ -275,7 +344,9 @@ impl Qwen2 {
             let x = (self.attention(layer, &x, mask.as_ref(), pos, slot)? + residual)?;
             let residual = x.clone();
             let y = layer.ffn_norm.forward(&x)?;
-            let y = layer.mlp.down.forward(&(candle_nn::ops::silu(&layer.mlp.gate.forward(&y)?)? * layer.mlp.up.forward(&y)?)?)?;
+            let [gate, up]: [Tensor; 2] =
+                Linear::forward_many(&[&layer.mlp.gate, &layer.mlp.up], &y)?.try_into().expect("two projections in, two out");
+            let y = layer.mlp.down.forward(&(candle_nn::ops::silu(&gate)? * up)?)?;
             h = (y + residual)?;
         }
         let last = self.norm.forward(&h.i((.., seq - 1.., ..))?)?;
