@@ -141,13 +141,56 @@ pub struct Config {
 
 pub struct Qwen2 {
     pub config: Config,
-    embed: Embedding,
+    embed: TokenEmbedding,
     layers: Vec<Layer>,
     norm: RmsNorm,
     lm_head: Linear,
     cos: Tensor,
     sin: Tensor,
     device: Device,
+}
+
+/// The token table. Q8_0/Q5_0 tables stay quantized and only the looked-up rows
+/// are expanded (decode never multiplies by this table; the output head is separate).
+enum TokenEmbedding {
+    Quantized { table: QTensor, hidden: usize, vocab: usize, device: Device },
+    Dense(Embedding),
+}
+
+impl std::fmt::Debug for TokenEmbedding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenEmbedding::Quantized { table, .. } => write!(f, "TokenEmbedding({:?})", table.dtype()),
+            TokenEmbedding::Dense(_) => write!(f, "TokenEmbedding(f32)"),
+        }
+    }
+}
+
+impl TokenEmbedding {
+    fn new(table: QTensor, hidden: usize, device: &Device) -> Result<TokenEmbedding> {
+        let (vocab, k) = table.shape().dims2()?;
+        if k == hidden && device.is_cpu() && matches!(table.dtype(), GgmlDType::Q8_0 | GgmlDType::Q5_0) {
+            return Ok(TokenEmbedding::Quantized { table, hidden, vocab, device: device.clone() });
+        }
+        Ok(TokenEmbedding::Dense(Embedding::new(table.dequantize(device)?, hidden)))
+    }
+
+    /// (1, tokens, hidden)
+    fn forward(&self, tokens: &[u32]) -> Result<Tensor> {
+        match self {
+            TokenEmbedding::Quantized { table, hidden, vocab, device } => {
+                let data = table.data()?;
+                let mut out = Vec::with_capacity(tokens.len() * hidden);
+                for &t in tokens {
+                    if t as usize >= *vocab || !packed::dequantize_row(table.dtype(), &data, *hidden, t as usize, &mut out) {
+                        candle_core::bail!("token id {t} is outside the vocabulary of {vocab}");
+                    }
+                }
+                Tensor::from_vec(out, (1, tokens.len(), *hidden), device)
+            }
+            TokenEmbedding::Dense(e) => e.forward(&Tensor::new(tokens, e.embeddings().device())?.unsqueeze(0)?),
+        }
+    }
 }
 
 /// Weights whose GGUF quantization has slow CPU kernels in candle.
@@ -228,7 +271,7 @@ impl Qwen2 {
         let config = Config { n_head, n_kv_head, head_dim, hidden, n_layer, context_length };
 
         let mut ld = Loader { ct, reader, device, adapter };
-        let embed = ld.dense("token_embd.weight")?;
+        let embed = TokenEmbedding::new(ld.qtensor("token_embd.weight")?, hidden, device)?;
         let norm = RmsNorm::from_qtensor(ld.qtensor("output_norm.weight")?, eps)?;
         let lm_head = if ct.tensor_infos.contains_key("output.weight") {
             ld.linear("output.weight", "lm_head")?
@@ -267,7 +310,7 @@ impl Qwen2 {
         let freqs = idx.matmul(&theta.reshape((1, head_dim / 2))?)?;
         Ok(Qwen2 {
             config,
-            embed: Embedding::new(embed, hidden),
+            embed,
             layers,
             norm,
             lm_head,
@@ -334,10 +377,9 @@ impl Qwen2 {
         if pos + tokens.len() > self.config.context_length {
             candle_core::bail!("sequence of {} tokens exceeds context {}", pos + tokens.len(), self.config.context_length);
         }
-        let input = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
         let seq = tokens.len();
         let mask = if seq > 1 { Some(self.mask(seq, pos)?) } else { None };
-        let mut h = self.embed.forward(&input)?;
+        let mut h = self.embed.forward(tokens)?;
         for (layer, slot) in self.layers.iter().zip(cache.layers.iter_mut()) {
             let residual = h.clone();
             let x = layer.attn_norm.forward(&h)?;
