@@ -329,10 +329,17 @@ impl Qwen2 {
         candle_nn::rotary_emb::rope(&x.contiguous()?, &self.cos.narrow(0, pos, seq)?, &self.sin.narrow(0, pos, seq)?)
     }
 
-    /// Causal mask for `seq` new tokens after `past` cached ones (1 = masked).
+    /// Causal mask for `seq` new tokens after `past` cached ones (1 = masked), its
+    /// rows repeated once per query head of a KV group (see `attention`).
     fn mask(&self, seq: usize, past: usize) -> Result<Tensor> {
-        let mask: Vec<u8> = (0..seq).flat_map(|i| (0..past + seq).map(move |j| u8::from(j > past + i))).collect();
-        Tensor::from_slice(&mask, (seq, past + seq), &self.device)
+        let groups = self.config.n_head / self.config.n_kv_head;
+        let mask: Vec<u8> = (0..groups * seq)
+            .flat_map(|r| {
+                let i = r % seq;
+                (0..past + seq).map(move |j| u8::from(j > past + i))
+            })
+            .collect();
+        Tensor::from_slice(&mask, (groups * seq, past + seq), &self.device)
     }
 
     fn attention(&self, layer: &Layer, x: &Tensor, mask: Option<&Tensor>, pos: usize, cache: &mut Option<(Tensor, Tensor)>) -> Result<Tensor> {
@@ -354,9 +361,10 @@ impl Qwen2 {
             None => (k, v),
         };
         *cache = Some((k.clone(), v.clone()));
+        // Grouped-query attention without copying K and V once per query head: the
+        // query heads that share a KV head are stacked along the sequence axis.
         let groups = c.n_head / c.n_kv_head;
-        let k = candle_transformers::utils::repeat_kv(k, groups)?;
-        let v = candle_transformers::utils::repeat_kv(v, groups)?;
+        let q = q.reshape((b, c.n_kv_head, groups * seq, c.head_dim))?;
         let att = (q.matmul(&k.t()?)? / (c.head_dim as f64).sqrt())?;
         let att = match mask {
             Some(m) => {
@@ -366,8 +374,8 @@ impl Qwen2 {
             None => att,
         };
         let att = candle_nn::ops::softmax_last_dim(&att)?;
-        let y = att.matmul(&v.contiguous()?)?;
-        let y = y.transpose(1, 2)?.reshape((b, seq, c.hidden))?;
+        let y = att.matmul(&v)?;
+        let y = y.reshape((b, c.n_head, seq, c.head_dim))?.transpose(1, 2)?.reshape((b, seq, c.hidden))?;
         layer.wo.forward(&y)
     }
 
