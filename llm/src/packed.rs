@@ -48,6 +48,18 @@ pub struct PackedMatrix {
     n: usize,
     k: usize,
     tiles: Tiles,
+    low_rank: Option<LowRank>,
+}
+
+/// A LoRA pair run beside the packed weights, y += (x·Aᵀ)·Bᵀ, inside the same
+/// units: on a one-token step two separate small matmuls per projection cost more
+/// in dispatch than the 5-bit weights save over merged 8-bit ones.
+struct LowRank {
+    r: usize,
+    /// Aᵀ, k × r row-major.
+    a_t: Vec<f32>,
+    /// Scaled Bᵀ laid out per row tile: [n/16][r][16].
+    b_tiles: Vec<f32>,
 }
 
 impl std::fmt::Debug for PackedMatrix {
@@ -103,7 +115,25 @@ impl PackedMatrix {
             }
             _ => return None,
         };
-        Some(PackedMatrix { n, k, tiles })
+        Some(PackedMatrix { n, k, tiles, low_rank: None })
+    }
+
+    /// Attaches a low-rank side path: `a_t` is Aᵀ (k × r) and `b_t` the scaled Bᵀ
+    /// (r × n), both row-major; `false` (and nothing attached) when the sizes do not fit.
+    pub fn attach_low_rank(&mut self, a_t: &[f32], b_t: &[f32], r: usize) -> bool {
+        if r == 0 || a_t.len() != self.k * r || b_t.len() != r * self.n {
+            return false;
+        }
+        let mut b_tiles = vec![0f32; self.n * r];
+        for rt in 0..self.n / ROWS {
+            for j in 0..r {
+                for c in 0..ROWS {
+                    b_tiles[(rt * r + j) * ROWS + c] = b_t[j * self.n + rt * ROWS + c];
+                }
+            }
+        }
+        self.low_rank = Some(LowRank { r, a_t: a_t.to_vec(), b_tiles });
+        true
     }
 
     pub fn n(&self) -> usize {
@@ -246,6 +276,8 @@ pub fn matmul_many(parts: &[&PackedMatrix], x: &[f32]) -> Vec<Vec<f32>> {
         starts.push(total);
         total += p.n / ROWS * m_units;
     }
+    // t = x·Aᵀ (m × r) per part with a low-rank path: small, done before the split.
+    let ts: Vec<Option<Vec<f32>>> = parts.iter().map(|p| p.low_rank.as_ref().map(|lr| low_rank_input(x, k, lr))).collect();
     let ptrs: Vec<usize> = outs.iter_mut().map(|o| o.as_mut_ptr() as usize).collect();
     candle_core::utils::barrier_pool().execute_chunked(total, |range| {
         for unit in range {
@@ -254,31 +286,56 @@ pub fn matmul_many(parts: &[&PackedMatrix], x: &[f32]) -> Vec<Vec<f32>> {
             let local = unit - starts[pi];
             let (rt, m0) = (local / m_units, (local % m_units) * MT);
             let mt = (m - m0).min(MT);
+            let side = match (&p.low_rank, &ts[pi]) {
+                (Some(lr), Some(t)) => Some(Side { t, b: &lr.b_tiles[rt * lr.r * ROWS..(rt + 1) * lr.r * ROWS], r: lr.r }),
+                _ => None,
+            };
             // SAFETY: units write disjoint (row, 16-column) spans of their part's
             // buffer, which outlives the parallel region; `available()` was checked
             // when the matrix was packed.
-            unsafe { run_unit(p, &acts, rt, m0, mt, ptrs[pi] as *mut f32) }
+            unsafe { run_unit(p, &acts, rt, m0, mt, side, ptrs[pi] as *mut f32) }
         }
     });
     outs
+}
+
+/// x·Aᵀ for all m rows: m × r.
+fn low_rank_input(x: &[f32], k: usize, lr: &LowRank) -> Vec<f32> {
+    let mut t = vec![0f32; x.len() / k * lr.r];
+    for (xr, tr) in x.chunks_exact(k).zip(t.chunks_exact_mut(lr.r)) {
+        for (xi, ar) in xr.iter().zip(lr.a_t.chunks_exact(lr.r)) {
+            for (tj, aj) in tr.iter_mut().zip(ar) {
+                *tj += xi * aj;
+            }
+        }
+    }
+    t
+}
+
+/// A unit's share of the low-rank path: all rows of t and its row tile of Bᵀ.
+#[derive(Clone, Copy)]
+struct Side<'a> {
+    t: &'a [f32],
+    b: &'a [f32],
+    r: usize,
 }
 
 /// Activation rows per unit: enough to reuse each loaded weight vector several
 /// times, few enough that accumulators stay in registers.
 const MT: usize = 4;
 
-unsafe fn run_unit(p: &PackedMatrix, acts: &QuantizedRows, rt: usize, m0: usize, mt: usize, out: *mut f32) {
+unsafe fn run_unit(p: &PackedMatrix, acts: &QuantizedRows, rt: usize, m0: usize, mt: usize, side: Option<Side>, out: *mut f32) {
     #[cfg(target_arch = "x86_64")]
     {
         let kb = p.k / BLOCK;
         match &p.tiles {
-            Tiles::Q8(t) => x86::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, out),
-            Tiles::Q5(t) => x86::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, out),
+            Tiles::Q8(t) => x86::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
+            Tiles::Q5(t) => x86::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (p, acts, rt, m0, mt, out);
+        let _ = (p, acts, rt, m0, mt, side, out);
         unreachable!("packed matrices are only built on x86_64");
     }
 }
@@ -363,7 +420,7 @@ mod x86 {
     /// 16 outputs of row tile `rt` for activation rows m0..m0+M:
     /// acc += (Σu·a − offset·Σa) · d_w · d_a per block, then one store per row.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    unsafe fn unit<T: Tile, const M: usize>(tiles: &[T], acts: &QuantizedRows, m0: usize, rt: usize, n: usize, out: *mut f32) {
+    unsafe fn unit<T: Tile, const M: usize>(tiles: &[T], acts: &QuantizedRows, m0: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
         let kb = acts.k / BLOCK;
         let mut acc = [_mm512_setzero_ps(); M];
         for (b, t) in tiles.iter().enumerate() {
@@ -375,18 +432,27 @@ mod x86 {
                 acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(acts.d[bi])), acc[i]);
             }
         }
+        if let Some(Side { t, b, r }) = side {
+            for j in 0..r {
+                let bj = _mm512_loadu_ps(b.as_ptr().add(j * ROWS));
+                for i in 0..M {
+                    acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(t[(m0 + i) * r + j]), bj, acc[i]);
+                }
+            }
+        }
         for (i, a) in acc.iter().enumerate() {
             _mm512_storeu_ps(out.add((m0 + i) * n + rt * ROWS), *a);
         }
     }
 
     /// `unit` for the row count at hand (MT, or fewer for the last chunk).
-    pub(super) unsafe fn unit_any_m<T: Tile>(tiles: &[T], acts: &QuantizedRows, m0: usize, mt: usize, rt: usize, n: usize, out: *mut f32) {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn unit_any_m<T: Tile>(tiles: &[T], acts: &QuantizedRows, m0: usize, mt: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
         match mt {
-            1 => unit::<T, 1>(tiles, acts, m0, rt, n, out),
-            2 => unit::<T, 2>(tiles, acts, m0, rt, n, out),
-            3 => unit::<T, 3>(tiles, acts, m0, rt, n, out),
-            _ => unit::<T, MT>(tiles, acts, m0, rt, n, out),
+            1 => unit::<T, 1>(tiles, acts, m0, rt, n, side, out),
+            2 => unit::<T, 2>(tiles, acts, m0, rt, n, side, out),
+            3 => unit::<T, 3>(tiles, acts, m0, rt, n, side, out),
+            _ => unit::<T, MT>(tiles, acts, m0, rt, n, side, out),
         }
     }
 }
@@ -480,6 +546,33 @@ mod tests {
                 assert_eq!(out, full[row * k..(row + 1) * k], "{dtype:?} row {row}");
             }
             assert!(!dequantize_row(dtype, &data, k, n, &mut Vec::new()), "a row past the end is refused");
+        }
+    }
+    /// The low-rank side path inside the kernel equals x·Wᵀ + (x·Aᵀ)·Bᵀ done by candle.
+    #[test]
+    fn low_rank_side_path_matches_candle() {
+        let dev = Device::Cpu;
+        let (n, k, r) = (48, 96, 4);
+        let w = Tensor::from_vec(values(n * k, 11), (n, k), &dev).unwrap();
+        let a_t = Tensor::from_vec(values(k * r, 12), (k, r), &dev).unwrap();
+        let b_t = (Tensor::from_vec(values(r * n, 13), (r, n), &dev).unwrap() * 0.1).unwrap();
+        let q = QTensor::quantize(&w, GgmlDType::Q5_0).unwrap();
+        let Some(mut p) = PackedMatrix::from_qtensor(&q) else {
+            assert!(!available());
+            return;
+        };
+        let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert!(!p.attach_low_rank(&flat(&a_t), &flat(&b_t), r + 1), "sizes that do not fit are refused");
+        assert!(p.attach_low_rank(&flat(&a_t), &flat(&b_t), r));
+        let base = QMatMul::from_qtensor(QTensor::quantize(&w, GgmlDType::Q5_0).unwrap()).unwrap();
+        for m in [1usize, 4, 7] {
+            let x = values(m * k, 40 + m as u64);
+            let got = matmul_many(&[&p], &x).remove(0);
+            let xt = Tensor::from_vec(x, (m, k), &dev).unwrap();
+            let want = flat(&(base.forward(&xt).unwrap() + xt.matmul(&a_t).unwrap().matmul(&b_t).unwrap()).unwrap());
+            let scale = want.iter().fold(0f32, |a, v| a.max(v.abs()));
+            let diff = max_abs_diff(&got, &want);
+            assert!(diff <= 1e-3 * scale.max(1.0), "m={m}: max diff {diff} (scale {scale})");
         }
     }
 }

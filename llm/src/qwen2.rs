@@ -2,9 +2,10 @@
 //! `quantized_qwen2`, with two changes we need: the weights are immutable (`&self`)
 //! and the KV cache is a separate value, so several threads can generate at once
 //! and a prompt prefix's cache can be computed once and cloned per question; and
-//! slow-path quantizations (Q5_0/Q5_1/Q4_0/Q4_1) are re-quantized to Q8_0 at load,
-//! which measured ~1.4× faster prefill on this CPU. A LoRA adapter is merged at load
-//! or kept as a low-rank side path (`LoraMode`).
+//! Q8_0/Q5_0 projections run on our packed VNNI kernel (`packed`), with candle's
+//! kernels for the rest (Q5_0 and friends go to Q8_0 first when the kernel is
+//! unavailable). A LoRA adapter is merged at load or kept as a low-rank side path
+//! (`LoraMode`).
 
 use crate::lora::{LoraAdapter, LoraMode};
 use crate::packed::{self, PackedMatrix};
@@ -48,11 +49,23 @@ enum Weight {
 
 impl Linear {
     fn new(q: QTensor, low_rank: Option<(Tensor, Tensor)>) -> Result<Linear> {
-        let w = match PackedMatrix::from_qtensor(&q) {
-            Some(p) => Weight::Packed(Arc::new(p)),
-            None => Weight::Candle(QMatMul::from_qtensor(q)?),
+        let Some(mut p) = PackedMatrix::from_qtensor(&q) else {
+            return Ok(Linear { w: Weight::Candle(QMatMul::from_qtensor(q)?), low_rank });
         };
-        Ok(Linear { w, low_rank })
+        // The packed kernel runs the low-rank pair inside its own units.
+        let low_rank = match low_rank {
+            Some((a_t, b_t)) => {
+                let r = a_t.dim(1)?;
+                let (a, b) = (a_t.flatten_all()?.to_vec1::<f32>()?, b_t.flatten_all()?.to_vec1::<f32>()?);
+                if p.attach_low_rank(&a, &b, r) {
+                    None
+                } else {
+                    Some((a_t, b_t))
+                }
+            }
+            None => None,
+        };
+        Ok(Linear { w: Weight::Packed(Arc::new(p)), low_rank })
     }
 
     fn add_low_rank(&self, x: &Tensor, y: Tensor) -> Result<Tensor> {
