@@ -47,7 +47,7 @@ impl QwenGenerator {
         let ct = gguf_file::Content::read(&mut file).map_err(|e| bad(format!("not a readable GGUF: {e}")))?;
         let (tokenizer, special) = tokenizer_from_gguf(&ct)?;
         let template = match ct.metadata.get("tokenizer.chat_template") {
-            Some(v) => v.to_string().map(|s| s.clone()).unwrap_or_else(|_| FALLBACK_TEMPLATE.to_string()),
+            Some(v) => v.to_string().cloned().unwrap_or_else(|_| FALLBACK_TEMPLATE.to_string()),
             None => FALLBACK_TEMPLATE.to_string(),
         };
         let mut chat = minijinja::Environment::new();

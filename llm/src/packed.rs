@@ -238,7 +238,7 @@ pub struct QuantizedRows {
 
 impl QuantizedRows {
     pub fn new(x: &[f32], k: usize) -> QuantizedRows {
-        debug_assert!(k % BLOCK == 0 && x.len() % k == 0);
+        debug_assert!(k.is_multiple_of(BLOCK) && x.len().is_multiple_of(k));
         let blocks = x.len() / BLOCK;
         let mut qs = vec![0i8; x.len()];
         let mut d = vec![0f32; blocks];
@@ -263,7 +263,7 @@ impl QuantizedRows {
 /// parallel region over candle's thread pool; returns one m × n buffer per part.
 pub fn matmul_many(parts: &[&PackedMatrix], x: &[f32]) -> Vec<Vec<f32>> {
     let k = parts[0].k;
-    assert!(parts.iter().all(|p| p.k == k) && x.len() % k == 0, "packed matmul: inner sizes differ");
+    assert!(parts.iter().all(|p| p.k == k) && x.len().is_multiple_of(k), "packed matmul: inner sizes differ");
     let m = x.len() / k;
     let acts = QuantizedRows::new(x, k);
     let mut outs: Vec<Vec<f32>> = parts.iter().map(|p| vec![0f32; m * p.n]).collect();
@@ -340,7 +340,9 @@ unsafe fn run_unit(p: &PackedMatrix, acts: &QuantizedRows, rt: usize, m0: usize,
     }
 }
 
+// Index loops over the M activation rows read clearer than zipped iterators here.
 #[cfg(target_arch = "x86_64")]
+#[allow(clippy::needless_range_loop)]
 mod x86 {
     use super::*;
     use core::arch::x86_64::*;

@@ -89,6 +89,9 @@ impl Linear {
             return linears.iter().map(|l| l.forward(x)).collect();
         };
         let x = x.contiguous()?;
+        if let Some(p) = packed.iter().find(|p| x.dims().last() != Some(&p.k())) {
+            candle_core::bail!("input {:?} does not match a {}x{} projection", x.shape(), p.n(), p.k());
+        }
         let outs = {
             let (storage, layout) = x.storage_and_layout();
             let candle_core::Storage::Cpu(cpu) = &*storage else {
