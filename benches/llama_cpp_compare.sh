@@ -2,16 +2,17 @@
 # Speed of nl2sql's in-process candle model vs llama.cpp on the same GGUF, same
 # thread count, in the same run (the machine is noisy: compare ratios, not absolutes).
 #
-#   benches/llama_cpp_compare.sh [threads]
+#   benches/llama_cpp_compare.sh [threads] [model size: 0.5b (default) | 1.5b]
 #
 # llama.cpp is built once by benches/build_llama_cpp.sh, outside the repo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${1:-2}
+SIZE=${2:-0.5b}
 BIN=$(benches/build_llama_cpp.sh)
 cargo build --release -q
-MODEL=$(./target/release/nl2sql fetch)
-OURS=$(./target/release/nl2sql --threads "$T" --adapter none bench --json - 2>/dev/null)
+MODEL=$(./target/release/nl2sql --model-size "$SIZE" fetch)
+OURS=$(./target/release/nl2sql --threads "$T" --model-size "$SIZE" --adapter none bench --json - 2>/dev/null)
 PP=$(echo "$OURS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["prompt_tokens"])')
 THEIRS=$("$BIN/llama-bench" -m "$MODEL" -t "$T" -p "$PP" -n 64 -r 3 -o json 2>/dev/null)
 python3 - "$OURS" "$THEIRS" <<'PY'

@@ -206,28 +206,6 @@ fn pack_q5(data: &[u8], n: usize, kb: usize) -> Vec<TileQ5> {
     out
 }
 
-/// Expands row `row` of a GGUF Q8_0 or Q5_0 matrix with `k` columns into `out`;
-/// `false` for other types. Lets the token embedding stay quantized (136 M values:
-/// 94 MB as Q5_0, 544 MB as f32) while only the looked-up rows are expanded.
-pub fn dequantize_row(dtype: GgmlDType, data: &[u8], k: usize, row: usize, out: &mut Vec<f32>) -> bool {
-    let (bytes, kb) = match dtype {
-        GgmlDType::Q8_0 => (34, k / BLOCK),
-        GgmlDType::Q5_0 => (22, k / BLOCK),
-        _ => return false,
-    };
-    let Some(row_data) = data.get(row * kb * bytes..(row + 1) * kb * bytes) else {
-        return false;
-    };
-    for blk in row_data.chunks_exact(bytes) {
-        let d = block_scale(blk).to_f32();
-        match dtype {
-            GgmlDType::Q8_0 => out.extend(blk[2..].iter().map(|&q| q as i8 as f32 * d)),
-            _ => out.extend(q5_codes(blk).iter().map(|&c| (c as f32 - 16.0) * d)),
-        }
-    }
-    true
-}
-
 /// Activation rows quantized to 8 bits per 32 values, with each block's scale and sum.
 pub struct QuantizedRows {
     k: usize,
@@ -533,23 +511,6 @@ mod tests {
         assert!(PackedMatrix::from_qtensor(&QTensor::quantize(&w, GgmlDType::Q4K).unwrap()).is_none(), "Q4_K stays with candle");
     }
 
-    #[test]
-    fn quantized_rows_expand_like_candle_dequantize() {
-        let dev = Device::Cpu;
-        let (n, k) = (5, 96);
-        let w = Tensor::from_vec(values(n * k, 3), (n, k), &dev).unwrap();
-        for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
-            let q = QTensor::quantize(&w, dtype).unwrap();
-            let full: Vec<f32> = q.dequantize(&dev).unwrap().flatten_all().unwrap().to_vec1().unwrap();
-            let data = q.data().unwrap();
-            for row in 0..n {
-                let mut out = Vec::new();
-                assert!(dequantize_row(dtype, &data, k, row, &mut out));
-                assert_eq!(out, full[row * k..(row + 1) * k], "{dtype:?} row {row}");
-            }
-            assert!(!dequantize_row(dtype, &data, k, n, &mut Vec::new()), "a row past the end is refused");
-        }
-    }
     /// The low-rank side path inside the kernel equals x·Wᵀ + (x·Aᵀ)·Bᵀ done by candle.
     #[test]
     fn low_rank_side_path_matches_candle() {

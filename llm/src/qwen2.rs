@@ -166,8 +166,9 @@ pub struct Qwen2 {
     device: Device,
 }
 
-/// The token table. Q8_0/Q5_0 tables stay quantized and only the looked-up rows
-/// are expanded (decode never multiplies by this table; the output head is separate).
+/// The token table. Block-quantized tables stay quantized and only the looked-up
+/// rows are expanded: as f32 the table is 544 MB (0.5B) or 933 MB (1.5B), and
+/// decode never multiplies by it (the output head is a separate tensor).
 enum TokenEmbedding {
     Quantized { table: QTensor, hidden: usize, vocab: usize, device: Device },
     Dense(Embedding),
@@ -185,7 +186,7 @@ impl std::fmt::Debug for TokenEmbedding {
 impl TokenEmbedding {
     fn new(table: QTensor, hidden: usize, device: &Device) -> Result<TokenEmbedding> {
         let (vocab, k) = table.shape().dims2()?;
-        if k == hidden && device.is_cpu() && matches!(table.dtype(), GgmlDType::Q8_0 | GgmlDType::Q5_0) {
+        if k == hidden && device.is_cpu() && dequantize_row(table.dtype(), &table.data()?, k, 0, &mut Vec::new()) {
             return Ok(TokenEmbedding::Quantized { table, hidden, vocab, device: device.clone() });
         }
         Ok(TokenEmbedding::Dense(Embedding::new(table.dequantize(device)?, hidden)))
@@ -198,7 +199,7 @@ impl TokenEmbedding {
                 let data = table.data()?;
                 let mut out = Vec::with_capacity(tokens.len() * hidden);
                 for &t in tokens {
-                    if t as usize >= *vocab || !packed::dequantize_row(table.dtype(), &data, *hidden, t as usize, &mut out) {
+                    if t as usize >= *vocab || !dequantize_row(table.dtype(), &data, *hidden, t as usize, &mut out) {
                         candle_core::bail!("token id {t} is outside the vocabulary of {vocab}");
                     }
                 }
@@ -206,6 +207,44 @@ impl TokenEmbedding {
             }
             TokenEmbedding::Dense(e) => e.forward(&Tensor::new(tokens, e.embeddings().device())?.unsqueeze(0)?),
         }
+    }
+}
+
+/// Appends row `row` of a block-quantized (n, k) matrix's raw storage to `out`,
+/// using candle's block decoders; `false` for other types or a row out of range.
+fn dequantize_row(dtype: GgmlDType, data: &[u8], k: usize, row: usize, out: &mut Vec<f32>) -> bool {
+    use candle_core::quantized::k_quants::*;
+    fn rows<T: GgmlType>(data: &[u8], k: usize, row: usize, out: &mut Vec<f32>) -> bool {
+        let (size, per_block) = (std::mem::size_of::<T>(), T::BLCK_SIZE);
+        if !k.is_multiple_of(per_block) {
+            return false;
+        }
+        let kb = k / per_block;
+        let Some(bytes) = data.get(row * kb * size..(row + 1) * kb * size) else {
+            return false;
+        };
+        if !(bytes.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>()) {
+            return false;
+        }
+        // SAFETY: the storage is a Vec of these blocks (checked: length and alignment).
+        let blocks = unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const T, kb) };
+        let start = out.len();
+        out.resize(start + k, 0.0);
+        T::to_float(blocks, &mut out[start..]);
+        true
+    }
+    match dtype {
+        GgmlDType::Q4_0 => rows::<BlockQ4_0>(data, k, row, out),
+        GgmlDType::Q4_1 => rows::<BlockQ4_1>(data, k, row, out),
+        GgmlDType::Q5_0 => rows::<BlockQ5_0>(data, k, row, out),
+        GgmlDType::Q5_1 => rows::<BlockQ5_1>(data, k, row, out),
+        GgmlDType::Q8_0 => rows::<BlockQ8_0>(data, k, row, out),
+        GgmlDType::Q2K => rows::<BlockQ2K>(data, k, row, out),
+        GgmlDType::Q3K => rows::<BlockQ3K>(data, k, row, out),
+        GgmlDType::Q4K => rows::<BlockQ4K>(data, k, row, out),
+        GgmlDType::Q5K => rows::<BlockQ5K>(data, k, row, out),
+        GgmlDType::Q6K => rows::<BlockQ6K>(data, k, row, out),
+        _ => false,
     }
 }
 
@@ -421,5 +460,34 @@ impl Qwen2 {
 
     pub fn argmax(logits: &Tensor) -> Result<u32> {
         logits.argmax(D::Minus1)?.to_scalar::<u32>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantized_token_rows_expand_like_candle_dequantize() {
+        let dev = Device::Cpu;
+        let (n, k) = (5, 512);
+        let vals: Vec<f32> = (0..n * k).map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0).collect();
+        let w = Tensor::from_vec(vals, (n, k), &dev).unwrap();
+        for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0, GgmlDType::Q4K, GgmlDType::Q6K] {
+            let q = QTensor::quantize(&w, dtype).unwrap();
+            let full: Vec<f32> = q.dequantize(&dev).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+            let data = q.data().unwrap();
+            for row in 0..n {
+                let mut out = Vec::new();
+                assert!(dequantize_row(dtype, &data, k, row, &mut out));
+                assert_eq!(out, full[row * k..(row + 1) * k], "{dtype:?} row {row}");
+            }
+            assert!(!dequantize_row(dtype, &data, k, n, &mut Vec::new()), "a row past the end is refused");
+            let emb = TokenEmbedding::new(q, k, &dev).unwrap();
+            assert!(matches!(emb, TokenEmbedding::Quantized { .. }), "{dtype:?} stays quantized");
+            let got: Vec<f32> = emb.forward(&[3, 1]).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+            assert_eq!(got[..k], full[3 * k..4 * k]);
+            assert!(emb.forward(&[n as u32]).is_err(), "an id past the vocabulary is an error");
+        }
     }
 }
