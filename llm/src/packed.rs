@@ -91,13 +91,27 @@ pub fn available() -> bool {
 }
 
 impl PackedMatrix {
-    /// Packs a 2-D Q8_0 or Q5_0 tensor (n, k); `None` when the type, shape or CPU
-    /// does not fit, so the caller keeps candle's own matmul.
+    /// Whether `from_qtensor` takes this tensor: a 2-D Q8_0 or Q5_0 tensor in CPU
+    /// memory, whole 16-row tiles and 32-value blocks, on a CPU with the kernels.
+    pub fn fits(q: &QTensor) -> bool {
+        let Ok((n, k)) = q.shape().dims2() else {
+            return false;
+        };
+        available()
+            && q.device().is_cpu()
+            && matches!(q.dtype(), GgmlDType::Q8_0 | GgmlDType::Q5_0)
+            && n.is_multiple_of(ROWS)
+            && k.is_multiple_of(BLOCK)
+            && k > 0
+    }
+
+    /// Packs a tensor that `fits`; `None` otherwise, so the caller keeps candle's
+    /// own matmul.
     pub fn from_qtensor(q: &QTensor) -> Option<PackedMatrix> {
-        let (n, k) = q.shape().dims2().ok()?;
-        if !available() || n % ROWS != 0 || k % BLOCK != 0 || k == 0 {
+        if !PackedMatrix::fits(q) {
             return None;
         }
+        let (n, k) = q.shape().dims2().ok()?;
         let data = q.data().ok()?;
         let kb = k / BLOCK;
         let tiles = match q.dtype() {
@@ -207,7 +221,7 @@ fn pack_q5(data: &[u8], n: usize, kb: usize) -> Vec<TileQ5> {
 }
 
 /// Activation rows quantized to 8 bits per 32 values, with each block's scale and sum.
-pub struct QuantizedRows {
+struct QuantizedRows {
     k: usize,
     qs: Vec<i8>,
     d: Vec<f32>,
@@ -215,7 +229,7 @@ pub struct QuantizedRows {
 }
 
 impl QuantizedRows {
-    pub fn new(x: &[f32], k: usize) -> QuantizedRows {
+    fn new(x: &[f32], k: usize) -> QuantizedRows {
         debug_assert!(k.is_multiple_of(BLOCK) && x.len().is_multiple_of(k));
         let blocks = x.len() / BLOCK;
         let mut qs = vec![0i8; x.len()];

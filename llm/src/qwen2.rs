@@ -48,7 +48,14 @@ enum Weight {
 }
 
 impl Linear {
-    fn new(q: QTensor, low_rank: Option<(Tensor, Tensor)>) -> Result<Linear> {
+    /// Formats that neither our packed kernel nor candle's fast paths take are
+    /// re-quantized to Q8_0 first (candle runs Q8_0 faster than Q5_0/Q4_0).
+    fn new(q: QTensor, low_rank: Option<(Tensor, Tensor)>, device: &Device) -> Result<Linear> {
+        let q = if needs_requant(q.dtype()) && !PackedMatrix::fits(&q) {
+            QTensor::quantize(&q.dequantize(device)?, GgmlDType::Q8_0)?
+        } else {
+            q
+        };
         let Some(mut p) = PackedMatrix::from_qtensor(&q) else {
             return Ok(Linear { w: Weight::Candle(QMatMul::from_qtensor(q)?), low_rank });
         };
@@ -85,7 +92,9 @@ impl Linear {
                 Weight::Candle(_) => None,
             })
             .collect();
-        let Some(packed) = packed.filter(|_| x.dtype() == DType::F32) else {
+        // With a candle weight among them, each runs on its own (a packed one
+        // comes back here alone, so this never recurses twice).
+        let Some(packed) = packed else {
             return linears.iter().map(|l| l.forward(x)).collect();
         };
         let x = x.contiguous()?;
@@ -94,9 +103,8 @@ impl Linear {
         }
         let outs = {
             let (storage, layout) = x.storage_and_layout();
-            let candle_core::Storage::Cpu(cpu) = &*storage else {
-                drop(storage);
-                return linears.iter().map(|l| l.forward(&x)).collect();
+            let (candle_core::Storage::Cpu(cpu), DType::F32) = (&*storage, x.dtype()) else {
+                candle_core::bail!("packed weights take f32 input in CPU memory, got {:?} on {:?}", x.dtype(), x.device());
             };
             let start = layout.start_offset();
             let data = &cpu.as_slice::<f32>()?[start..start + x.elem_count()];
@@ -269,15 +277,6 @@ impl<R: Read + Seek> Loader<'_, R> {
     /// or attached as a low-rank side path.
     fn linear(&mut self, name: &str, hf_name: &str) -> Result<Linear> {
         let q = self.qtensor(name)?;
-        // Q5_0 keeps its 5 bits when our packed kernel takes it; otherwise it goes
-        // to Q8_0, which candle runs faster than its Q5_0 path.
-        let fast = |q: QTensor, device: &Device| -> Result<QTensor> {
-            if needs_requant(q.dtype()) && !(q.dtype() == GgmlDType::Q5_0 && packed::available()) {
-                QTensor::quantize(&q.dequantize(device)?, GgmlDType::Q8_0)
-            } else {
-                Ok(q)
-            }
-        };
         let dims = q.shape().dims().to_vec();
         match self.adapter {
             Some((a, LoraMode::Merge)) => match a.delta(hf_name, &dims)? {
@@ -285,15 +284,15 @@ impl<R: Read + Seek> Loader<'_, R> {
                     let w = (q.dequantize(self.device)? + delta)?;
                     // Merged weights go to Q8_0, not back to the GGUF's Q5_0: re-quantizing
                     // to 5 bits rounds the adapter's small deltas away (valid ex 0.989 → 0.239).
-                    Linear::new(QTensor::quantize(&w, GgmlDType::Q8_0)?, None)
+                    Linear::new(QTensor::quantize(&w, GgmlDType::Q8_0)?, None, self.device)
                 }
-                None => Linear::new(fast(q, self.device)?, None),
+                None => Linear::new(q, None, self.device),
             },
             Some((a, LoraMode::Runtime)) => {
                 let low_rank = a.low_rank(hf_name, &dims)?;
-                Linear::new(fast(q, self.device)?, low_rank)
+                Linear::new(q, low_rank, self.device)
             }
-            None => Linear::new(fast(q, self.device)?, None),
+            None => Linear::new(q, None, self.device),
         }
     }
 
@@ -331,7 +330,7 @@ impl Qwen2 {
         let lm_head = if ct.tensor_infos.contains_key("output.weight") {
             ld.linear("output.weight", "lm_head")?
         } else {
-            Linear::new(ld.qtensor("token_embd.weight")?, None)?
+            Linear::new(ld.qtensor("token_embd.weight")?, None, device)?
         };
 
         let mut layers = Vec::with_capacity(n_layer);
