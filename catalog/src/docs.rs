@@ -43,8 +43,24 @@ pub struct TableDoc {
     pub description: String,
 }
 
+/// The address columns a place filter may read: the registered address when the
+/// question uses one of `registered_words`, the office address for `office_words`,
+/// and for a bare place the one `bare_place_registered` says.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
+pub struct PlaceColumns {
+    pub office_column: String,
+    pub registered_column: String,
+    pub registered_words: Vec<String>,
+    #[serde(default)]
+    pub office_words: Vec<String>,
+    #[serde(default)]
+    pub bare_place_registered: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct SchemaDocs {
+    #[serde(default)]
+    pub places: Option<PlaceColumns>,
     #[serde(default, rename = "table")]
     pub tables: Vec<TableDoc>,
     #[serde(default, rename = "column")]

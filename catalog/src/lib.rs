@@ -5,7 +5,7 @@
 mod docs;
 mod paths;
 
-pub use docs::{ColumnDoc, SchemaDocs, TableDoc};
+pub use docs::{ColumnDoc, PlaceColumns, SchemaDocs, TableDoc};
 pub use paths::{default_db_path, default_schema_path, repo_root, stopwords_path};
 
 use rusqlite::{Connection, OpenFlags};
@@ -107,6 +107,8 @@ pub struct Catalog {
     companies: Vec<Company>,
     years: Vec<String>,
     places: Vec<String>,
+    /// Empty when the schema file names no address columns: places then filter nothing.
+    place_columns: PlaceColumns,
 }
 
 /// City and province names (「南京」「扬州」「广东」) read off the registered addresses,
@@ -212,6 +214,7 @@ impl Catalog {
             tables,
             docs: docs.columns.into_iter().map(|d| (d.name.clone(), d)).collect(),
             table_docs: docs.tables.into_iter().map(|d| (d.name.clone(), d)).collect(),
+            place_columns: docs.places.unwrap_or_default(),
             companies,
             years,
             places,
@@ -269,6 +272,11 @@ impl Catalog {
     /// City/province names found in registered addresses, without 市/省.
     pub fn places(&self) -> &[String] {
         &self.places
+    }
+
+    /// The address columns place filters read (`[places]` in the schema file).
+    pub fn place_columns(&self) -> &PlaceColumns {
+        &self.place_columns
     }
 
     /// Every column name of every table (deduplicated), for "nearest name" hints.

@@ -21,12 +21,18 @@ pub enum Error {
     Question(#[from] recall::RecallError),
     #[error("未找到公司「{mention}」(unknown company){}", nearest_hint(.nearest))]
     UnknownCompany { mention: String, nearest: Vec<String> },
+    #[error("「{mention}」可能指多家公司：{}。请写出是哪一家 (ambiguous company)", candidates_list(.candidates))]
+    AmbiguousCompany { mention: String, candidates: Vec<(String, String)> },
     #[error(transparent)]
     Model(#[from] llm::LlmError),
     #[error("execution: {0}")]
     Exec(#[from] guard::ExecError),
     #[error("engine set-up: {0}")]
     Setup(String),
+}
+
+fn candidates_list(c: &[(String, String)]) -> String {
+    c.iter().map(|(full, short)| if short.is_empty() { full.clone() } else { format!("{short}（{full}）") }).collect::<Vec<_>>().join("、")
 }
 
 fn nearest_hint(n: &[String]) -> String {
@@ -169,6 +175,9 @@ impl Engine {
         timings.recall_ms = t0.elapsed().as_secs_f64() * 1e3;
         if let Some(u) = &recall.entities.unknown_company {
             return Err(Error::UnknownCompany { mention: u.mention.clone(), nearest: u.nearest.clone() });
+        }
+        if let Some(a) = &recall.entities.ambiguous_company {
+            return Err(Error::AmbiguousCompany { mention: a.mention.clone(), candidates: a.candidates.clone() });
         }
         let class = classify(&recall);
         let base = self.prompt_for(&recall);

@@ -75,8 +75,9 @@ mod tests {
             question: q.into(),
             words: vec![],
             columns: vec![],
-            entities: recall::Entities { companies: vec![], years: years.iter().map(|s| s.to_string()).collect(), unknown_company: None },
+            entities: recall::Entities { years: years.iter().map(|s| s.to_string()).collect(), ..Default::default() },
             metrics: vec![],
+            intent: recall::Intent::Growth,
             elapsed_us: 0,
         }
     }

@@ -79,9 +79,17 @@ pub fn print_eval(r: &EvalReport) {
         f(r.ex_accuracy), f(r.answer_accuracy), f(r.valid_sql_rate), f(r.recall_strict), r.avg_columns, r.p50_ms, r.p95_ms
     );
     let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(vec!["type", "n", "correct", "accuracy"]);
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(vec!["type", "n", "correct (strict)", "accuracy", "answer match", "answer accuracy"]);
     for (k, v) in &r.by_type {
-        t.add_row(vec![k.clone(), v.n.to_string(), v.correct.to_string(), format!("{:.3}", v.correct as f64 / v.n.max(1) as f64)]);
+        let n = v.n.max(1) as f64;
+        t.add_row(vec![
+            k.clone(),
+            v.n.to_string(),
+            v.correct.to_string(),
+            format!("{:.3}", v.correct as f64 / n),
+            v.answer_correct.to_string(),
+            format!("{:.3}", v.answer_correct as f64 / n),
+        ]);
     }
     println!("{t}");
     println!("errors: {}", r.errors.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));

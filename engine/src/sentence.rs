@@ -82,12 +82,110 @@ fn same_or_not(recall: &RecallResult, result: &QueryResult) -> Option<String> {
     ))
 }
 
+/// A value with its unit, and large amounts of money also in 亿元 (「2,161.42亿元」).
+pub fn with_unit(v: &Value, unit: &str, decimals: Option<usize>) -> String {
+    let text = format!("{}{}", format_value(v, decimals), if matches!(v, Value::Text(_) | Value::Null) { "" } else { unit });
+    match (v, unit) {
+        (Value::Integer(_) | Value::Real(_), "元") => {
+            let x = match v {
+                Value::Integer(i) => *i as f64,
+                Value::Real(r) => *r,
+                _ => 0.0,
+            };
+            if x.abs() >= 1e8 {
+                format!("{text}（约{}亿元）", format_number(x / 1e8, Some(2)))
+            } else {
+                text
+            }
+        }
+        _ => text,
+    }
+}
+
+fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Integer(i) => Some(*i as f64),
+        Value::Real(r) => Some(*r),
+        _ => None,
+    }
+}
+
+/// The first text column that names a company or a year, and the first numeric one after it.
+fn name_and_value(result: &QueryResult) -> Option<(usize, usize)> {
+    let first = result.rows.first()?;
+    let name = first.iter().position(|v| matches!(v, Value::Text(_)))?;
+    let value = (0..first.len()).find(|&i| i != name && result.rows.iter().all(|r| as_number(&r[i]).is_some()))?;
+    Some((name, value))
+}
+
+/// Sentences per kind of question: a comparison names the winner, both values and the
+/// difference; a ranking lists names with values; a count or sum says what it counted;
+/// a trend lists each year. None when the rows do not have the kind's shape.
+fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult) -> Option<String> {
+    use recall::{Aggregate, Intent, Order};
+    let dec = requested_decimals(&recall.question);
+    let year = if recall.entities.years.len() == 1 { recall.entities.years[0].clone() } else { String::new() };
+    let single = (result.rows.len() == 1 && result.columns.len() == 1).then(|| &result.rows[0][0]);
+    match recall.intent {
+        Intent::Aggregate { op } if single.is_some() => {
+            let v = single?;
+            let col = &result.columns[0];
+            let metric = recall.columns.iter().find(|c| !c.mandatory).map(|c| c.name.clone()).unwrap_or_else(|| col.clone());
+            let unit = catalog.doc(&metric).map(|d| d.unit.clone()).unwrap_or_default();
+            Some(match op {
+                Aggregate::Count => format!("{year}符合条件的公司共有{}家。", format_value(v, Some(0))),
+                Aggregate::Sum => format!("{year}{metric}合计为{}。", with_unit(v, &unit, dec)),
+                Aggregate::Average => format!("{year}{metric}平均为{}。", with_unit(v, &unit, dec.or(Some(2)))),
+                Aggregate::Max => format!("{year}{metric}最高为{}。", with_unit(v, &unit, dec)),
+                Aggregate::Min => format!("{year}{metric}最低为{}。", with_unit(v, &unit, dec)),
+            })
+        }
+        Intent::Compare { order, .. } | Intent::Rank { order, .. } if result.rows.len() >= 2 => {
+            let (ni, vi) = name_and_value(result)?;
+            let unit = catalog.doc(&result.columns[vi]).map(|d| d.unit.clone()).unwrap_or_default();
+            let mut rows: Vec<&Vec<Value>> = result.rows.iter().collect();
+            if matches!(recall.intent, Intent::Compare { .. }) {
+                rows.sort_by(|a, b| {
+                    let (x, y) = (as_number(&a[vi]).unwrap_or(0.0), as_number(&b[vi]).unwrap_or(0.0));
+                    if order == Order::Asc { x.total_cmp(&y) } else { y.total_cmp(&x) }
+                });
+                let (w, r) = (rows[0], rows[1]);
+                let diff = (as_number(&w[vi])? - as_number(&r[vi])?).abs();
+                let word = if order == Order::Asc { "更低" } else { "更高" };
+                return Some(format!(
+                    "{year}{}{word}的是{}（{}），{}为{}，相差{}。",
+                    result.columns[vi],
+                    format_value(&w[ni], None),
+                    with_unit(&w[vi], &unit, dec),
+                    format_value(&r[ni], None),
+                    with_unit(&r[vi], &unit, dec),
+                    with_unit(&Value::Real(diff), &unit, dec)
+                ));
+            }
+            let list: Vec<String> = rows.iter().take(10).enumerate().map(|(i, r)| format!("{}. {}（{}）", i + 1, format_value(&r[ni], None), with_unit(&r[vi], &unit, dec))).collect();
+            let more = if rows.len() > 10 { format!("等共{}家", rows.len()) } else { String::new() };
+            Some(format!("{year}{}排名：{}{more}。", result.columns[vi], list.join("；")))
+        }
+        Intent::Trend if result.rows.len() >= 2 => {
+            let (yi, vi) = name_and_value(result)?;
+            let unit = catalog.doc(&result.columns[vi]).map(|d| d.unit.clone()).unwrap_or_default();
+            let who = recall.entities.companies.first().map(|c| if c.short_name.is_empty() { c.full_name.clone() } else { c.short_name.clone() }).unwrap_or_default();
+            let list: Vec<String> = result.rows.iter().map(|r| format!("{}{}", format_value(&r[yi], None), with_unit(&r[vi], &unit, dec))).collect();
+            Some(format!("{who}{}：{}。", result.columns[vi], list.join("；")))
+        }
+        _ => None,
+    }
+}
+
 pub fn sentence(catalog: &Catalog, recall: &RecallResult, class: QuestionClass, result: &QueryResult) -> String {
     let dec = requested_decimals(&recall.question);
     if result.rows.is_empty() {
         return "没有查到符合条件的数据。".into();
     }
     if let Some(s) = same_or_not(recall, result) {
+        return s;
+    }
+    if let Some(s) = kind_sentence(catalog, recall, result) {
         return s;
     }
     let e = &recall.entities;
@@ -110,10 +208,7 @@ pub fn sentence(catalog: &Catalog, recall: &RecallResult, class: QuestionClass, 
             col.to_string()
         }
     };
-    let cell = |col: &str, v: &Value| -> String {
-        let unit = if matches!(v, Value::Text(_) | Value::Null) { "" } else { unit_for(catalog, col) };
-        format!("{}为{}{}", label(col), format_value(v, dec), unit)
-    };
+    let cell = |col: &str, v: &Value| -> String { format!("{}为{}", label(col), with_unit(v, unit_for(catalog, col), dec)) };
     if result.rows.len() == 1 {
         let parts: Vec<String> = result.columns.iter().zip(&result.rows[0]).map(|(c, v)| cell(c, v)).collect();
         let lead = if subject.is_empty() { String::new() } else { format!("{subject}的") };

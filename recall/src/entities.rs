@@ -19,6 +19,8 @@ pub enum LinkedBy {
     NameStem,
     /// Near-miss spelling of a short or full name.
     Fuzzy,
+    /// A part of exactly one company's short or full name (「爱尔」 → 爱尔眼科).
+    Abbreviation,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -37,12 +39,60 @@ pub struct UnknownCompany {
     pub nearest: Vec<String>,
 }
 
+/// A mention that is part of several companies' names (「招商」): never a guess.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AmbiguousCompany {
+    pub mention: String,
+    /// (full name, short name) of every company the mention fits, at most `MAX_CANDIDATES`.
+    pub candidates: Vec<(String, String)>,
+}
+
+/// Which address a place filter reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressKind {
+    /// Where the company works (the default).
+    Office,
+    /// Where it is registered (the question says 注册).
+    Registered,
+}
+
+/// A city or province the question filters on, and the column that holds it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PlaceFilter {
+    pub place: String,
+    pub address: AddressKind,
+    pub column: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Entities {
     pub companies: Vec<CompanyMatch>,
     /// Canonical year values in order of mention, e.g. `2021年`.
     pub years: Vec<String>,
     pub unknown_company: Option<UnknownCompany>,
+    pub ambiguous_company: Option<AmbiguousCompany>,
+    /// Amounts with units (「2000亿」 → 200000000000).
+    pub amounts: Vec<crate::amounts::Amount>,
+    pub places: Vec<PlaceFilter>,
+}
+
+/// Companies listed at most for an ambiguous mention; a mention that fits more is a
+/// common word (科技, 中国), not a company mention.
+pub const MAX_CANDIDATES: usize = 12;
+
+/// Words that are parts of many names but never name a company on their own.
+const GENERIC_WORDS: [&str; 24] = [
+    "公司", "企业", "集团", "股份", "控股", "上市公司", "科技", "中国", "国际", "发展", "实业", "投资", "银行", "证券", "医药",
+    "电子", "能源", "技术", "有限", "哪家", "哪些", "几家", "多少", "分别",
+];
+
+/// Whether `m` fits a company: part of its bare short name or of its full name
+/// without the legal suffix.
+pub enum Fit<'a> {
+    One(&'a Company),
+    Many(Vec<&'a Company>),
+    NoFit,
 }
 
 fn exact_names(companies: &[Company]) -> HashMap<String, usize> {
@@ -136,6 +186,31 @@ impl EntityLinker {
         &self.companies
     }
 
+    /// The companies whose bare short name or suffix-less full name contains `m`.
+    /// Too common a fragment (more than `MAX_CANDIDATES`, or a generic word) fits none.
+    pub fn abbreviation(&self, m: &str) -> Fit<'_> {
+        let m = m.trim();
+        if m.chars().count() < 2 || !m.chars().all(is_cjk) || GENERIC_WORDS.contains(&m) || is_count_phrase(m) {
+            return Fit::NoFit;
+        }
+        let mut hits: Vec<&Company> = Vec::new();
+        for c in &self.companies {
+            let bare = c.short_name.trim_start_matches('*').trim_start_matches("ST");
+            let stem = LEGAL_SUFFIXES.iter().find_map(|s| c.full_name.strip_suffix(s)).unwrap_or(&c.full_name);
+            if bare.contains(m) || stem.contains(m) {
+                hits.push(c);
+                if hits.len() > MAX_CANDIDATES {
+                    return Fit::NoFit;
+                }
+            }
+        }
+        match hits.len() {
+            0 => Fit::NoFit,
+            1 => Fit::One(hits[0]),
+            _ => Fit::Many(hits),
+        }
+    }
+
     /// Company mentions and their char spans (for suppressing column matches inside names).
     pub fn link_companies(&self, q: &str) -> (Vec<CompanyMatch>, Vec<Span>) {
         let byte_to_char = char_index(q);
@@ -186,7 +261,7 @@ impl EntityLinker {
             let has_nian = chars.get(j) == Some(&'年');
             let year = match digits.len() {
                 4 => digits.parse::<u32>().ok().filter(|y| (1990..=2099).contains(y)),
-                2 if has_nian => digits.parse::<u32>().ok().map(|y| 2000 + y),
+                2 if has_nian || two_digit_range_follows(&chars, j) => digits.parse::<u32>().ok().map(|y| 2000 + y),
                 _ => None,
             };
             if let Some(y) = year {
@@ -229,6 +304,18 @@ impl EntityLinker {
                 years.push(anchor - 2);
             }
         }
+        // Spans over the database's years: 近三年 / 这三年 / 历年 (no year stated).
+        if years.is_empty() {
+            if let Some((w, n)) = SPAN_WORDS.iter().find(|(w, _)| q.contains(w)).map(|&(w, n)| (w, n)) {
+                if let Some(b) = q.find(w) {
+                    let s = q[..b].chars().count();
+                    found.push((0, (s, s + w.chars().count())));
+                }
+                let known: Vec<u32> = self.years.iter().filter_map(|y| y.trim_end_matches('年').parse().ok()).collect();
+                let take = n.unwrap_or(known.len()).min(known.len());
+                years.extend(known[known.len() - take..].iter().copied());
+            }
+        }
         let mut out: Vec<String> = Vec::new();
         for y in years {
             let v = format!("{y}年");
@@ -265,7 +352,8 @@ impl EntityLinker {
     /// Try to resolve company-like mentions that matched nothing exactly:
     /// near-miss typos are linked (`Fuzzy`), the rest reported as unknown.
     /// `extended`: leftovers with a few characters before them, tried only for a fuzzy link.
-    pub fn resolve_leftover(&self, q: &str, leftovers: &[String], extended: &[String]) -> (Option<CompanyMatch>, Option<UnknownCompany>) {
+    /// `subjects`: leftovers standing where a company name stands (「字节跳动2021年…」).
+    pub fn resolve_leftover(&self, q: &str, leftovers: &[String], extended: &[String], subjects: &[String]) -> (Option<CompanyMatch>, Option<UnknownCompany>) {
         for m in extended {
             if is_count_phrase(m) {
                 continue;
@@ -310,12 +398,37 @@ impl EntityLinker {
                     return (Some(fuzzy_match(&m, score, c)), None);
                 }
             }
-            if COMPANY_MARKERS.iter().any(|s| m.ends_with(s)) || q.contains(&format!("{m}公司")) {
+            if COMPANY_MARKERS.iter().any(|s| m.ends_with(s)) || q.contains(&format!("{m}公司")) || subjects.contains(&m) {
                 return (None, Some(UnknownCompany { mention: m, nearest: near.iter().map(|(_, c)| c.full_name.clone()).collect() }));
             }
         }
         (None, None)
     }
+}
+
+/// Span words and how many of the latest years they cover (None: all).
+const SPAN_WORDS: [(&str, Option<usize>); 12] = [
+    ("近三年", Some(3)),
+    ("近3年", Some(3)),
+    ("这三年", Some(3)),
+    ("三年", Some(3)),
+    ("3年", Some(3)),
+    ("近两年", Some(2)),
+    ("近2年", Some(2)),
+    ("这两年", Some(2)),
+    ("历年", None),
+    ("各年", None),
+    ("每年", None),
+    ("逐年", None),
+];
+
+/// 「20-21年」: a two-digit year followed by a range sign and a two-digit year with 年.
+fn two_digit_range_follows(chars: &[char], j: usize) -> bool {
+    matches!(chars.get(j), Some('-' | '~' | '至' | '到' | '—' | '–' | '～'))
+        && chars.get(j + 1).is_some_and(|c| c.is_ascii_digit())
+        && chars.get(j + 2).is_some_and(|c| c.is_ascii_digit())
+        && chars.get(j + 3) == Some(&'年')
+        && !chars.get(j + 3).is_some_and(|c| c.is_ascii_digit())
 }
 
 /// Similarity a near-miss mention needs to be linked to a company.

@@ -28,8 +28,8 @@ pub struct ExactMatcher {
 }
 
 impl ExactMatcher {
-    /// `columns`: (name, aliases) per column; `metrics`: metric names.
-    pub fn new(columns: &[(String, Vec<String>)], metrics: &[String], places: &[String]) -> Result<ExactMatcher, String> {
+    /// `columns`: (name, aliases) per column; `metrics`: (name, aliases) per metric.
+    pub fn new(columns: &[(String, Vec<String>)], metrics: &[(String, Vec<String>)], places: &[String]) -> Result<ExactMatcher, String> {
         let mut patterns = Vec::new();
         let mut targets = Vec::new();
         for (i, (name, aliases)) in columns.iter().enumerate() {
@@ -42,9 +42,11 @@ impl ExactMatcher {
                 }
             }
         }
-        for (i, m) in metrics.iter().enumerate() {
-            patterns.push(m.clone());
-            targets.push((Target::Metric(i), MatchPath::Metric));
+        for (i, (name, aliases)) in metrics.iter().enumerate() {
+            for m in std::iter::once(name).chain(aliases) {
+                patterns.push(m.clone());
+                targets.push((Target::Metric(i), MatchPath::Metric));
+            }
         }
         for p in places {
             patterns.push(p.clone());

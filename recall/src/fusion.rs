@@ -10,6 +10,7 @@ use crate::lexical::best_similarity;
 use crate::segment::Segmenter;
 use crate::synonyms::{load_metrics, Metric};
 use crate::is_cjk as recall_is_cjk;
+use crate::entities::{AddressKind, PlaceFilter};
 use crate::{check_question, Entities, Evidence, MatchPath, RecallError, RecallResult, RecalledColumn};
 use catalog::{Catalog, MANDATORY_COLUMNS};
 use std::path::Path;
@@ -90,7 +91,6 @@ struct ColumnEntry {
     unit: String,
 }
 
-const ADDRESS_COLUMN: &str = "注册地址";
 const STAFF_TOTAL: &str = "职工总数";
 
 pub struct Recaller {
@@ -103,6 +103,8 @@ pub struct Recaller {
     dense: Option<DenseMatcher>,
     /// Items the database lacks (`schemas/absent.txt`).
     absent: Vec<String>,
+    /// The address columns place filters read (from the schema file).
+    places: catalog::PlaceColumns,
     pub config: FusionConfig,
 }
 
@@ -136,12 +138,12 @@ impl Recaller {
         let terms = columns
             .iter()
             .flat_map(|c| std::iter::once(c.name.as_str()).chain(c.aliases.iter().map(String::as_str)))
-            .chain(metrics.iter().map(|m| m.name.as_str()))
+            .chain(metrics.iter().flat_map(|m| std::iter::once(m.name.as_str()).chain(m.aliases.iter().map(String::as_str))))
             .chain(companies.iter().flat_map(|c| [c.full_name.as_str(), c.short_name.as_str()]));
         let segmenter = Segmenter::new(terms, stop);
         let exact = ExactMatcher::new(
             &columns.iter().map(|c| (c.name.clone(), c.aliases.clone())).collect::<Vec<_>>(),
-            &metrics.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
+            &metrics.iter().map(|m| (m.name.clone(), m.aliases.clone())).collect::<Vec<_>>(),
             &catalog.places().iter().flat_map(|p| [p.clone(), format!("{p}市")]).collect::<Vec<_>>(),
         )
         .map_err(setup)?;
@@ -169,7 +171,8 @@ impl Recaller {
         } else {
             None
         };
-        Ok(Recaller { columns, segmenter, exact, bm25, linker, metrics, dense, absent, config })
+        let places = catalog.place_columns().clone();
+        Ok(Recaller { columns, segmenter, exact, bm25, linker, metrics, dense, absent, places, config })
     }
 
     /// The dense matcher, when dense recall is on.
@@ -208,7 +211,9 @@ impl Recaller {
 
         let (mut companies, company_spans) = self.linker.link_companies(q);
         let (years, year_spans) = self.linker.link_years(q);
-        let blocked: Vec<Span> = company_spans.iter().chain(&year_spans).copied().collect();
+        // An amount inside a company name (北京三元食品) is part of the name.
+        let amounts: Vec<_> = crate::amounts::find_amounts(q).into_iter().filter(|a| !company_spans.iter().any(|c| a.span.0 < c.1 && c.0 < a.span.1)).collect();
+        let blocked: Vec<Span> = company_spans.iter().chain(&year_spans).copied().chain(amounts.iter().map(|a| a.span)).collect();
 
         // 1. Verbatim names, aliases, metrics.
         let mut metrics = Vec::new();
@@ -223,7 +228,10 @@ impl Recaller {
                     }
                     metric.columns.iter().filter_map(|c| self.columns.iter().position(|e| &e.name == c)).collect()
                 }
-                Target::Place => self.columns.iter().position(|e| e.name == ADDRESS_COLUMN).into_iter().collect(),
+                Target::Place => {
+                    let column = self.place_column(q);
+                    self.columns.iter().position(|e| e.name == column).into_iter().collect()
+                }
             };
             for i in cols {
                 pinned[i] = true;
@@ -367,56 +375,168 @@ impl Recaller {
             columns.push(RecalledColumn { name: self.columns[i].name.clone(), sql_type: self.columns[i].sql_type.clone(), score: score[i], mandatory: true, evidence: ev });
         }
 
-        // 6. Company mentions nothing matched exactly: a typo, or an unknown company.
-        let mut unknown_company = None;
-        if companies.is_empty() {
-            let mut leftovers: Vec<String> = Vec::new();
-            let mut leftover_starts: Vec<(String, usize)> = Vec::new();
-            let mut prev_end = usize::MAX;
-            for (w, ex) in words.iter().zip(&explained) {
-                let sp = (w.start, w.start + w.text.chars().count());
-                if *ex || strictly_inside(sp, &blocked) {
-                    prev_end = usize::MAX;
-                    continue;
-                }
-                match leftovers.last_mut() {
-                    Some(last) if prev_end == w.start => {
-                        last.push_str(&w.text);
-                        if let Some(l) = leftover_starts.last_mut() {
-                            l.0.push_str(&w.text);
-                        }
-                    }
-                    _ => {
-                        leftovers.push(w.text.clone());
-                        leftover_starts.push((w.text.clone(), w.start));
-                    }
-                }
-                prev_end = sp.1;
+        // 6. Company mentions nothing matched exactly: a short form, a typo, or an unknown company.
+        let leftovers = leftover_words(&words, &explained, &blocked);
+        let linked = self.link_leftovers(q, &leftovers, companies.is_empty());
+        for c in linked.companies {
+            if !companies.iter().any(|k| k.full_name == c.full_name) {
+                companies.push(c);
             }
-            // Company names often start with a place (贵州茅台, 上海汽车) that matched as a
-            // place: also try each leftover with 2–3 characters before it.
-            let chars: Vec<char> = q.chars().collect();
-            let mut candidates: Vec<String> = Vec::new();
-            for (text, start) in &leftover_starts {
-                for k in [2usize, 3] {
-                    if *start >= k && chars[start - k..*start].iter().all(|&c| recall_is_cjk(c)) {
-                        candidates.push(format!("{}{}", chars[start - k..*start].iter().collect::<String>(), text));
-                    }
-                }
-            }
-            let (linked, unknown) = self.linker.resolve_leftover(q, &leftovers, &candidates);
-            companies.extend(linked);
-            unknown_company = unknown;
         }
+        let places = self.place_filters(q, &hits);
+        let intent = crate::intent::detect(&crate::intent::IntentInputs {
+            question: q,
+            companies: companies.len(),
+            years: years.len(),
+            amounts: &amounts,
+            has_metric: !metrics.is_empty(),
+        });
 
         Ok(RecallResult {
             question: q.to_string(),
             words: words.iter().map(|w| w.text.clone()).collect(),
             columns,
-            entities: Entities { companies, years, unknown_company },
+            entities: Entities {
+                companies,
+                years,
+                unknown_company: linked.unknown,
+                ambiguous_company: linked.ambiguous,
+                amounts,
+                places,
+            },
+            intent,
             metrics,
             elapsed_us: t0.elapsed().as_micros() as u64,
         })
+    }
+}
+
+/// Words that make a leftover a question phrase rather than a company name.
+const QUESTION_MARKS: [&str; 10] = ["最", "排名", "第", "哪", "多少", "几", "什么", "是否", "怎么", "如何"];
+
+/// What `link_leftovers` found.
+struct LeftoverLinks {
+    companies: Vec<crate::CompanyMatch>,
+    unknown: Option<crate::UnknownCompany>,
+    ambiguous: Option<crate::AmbiguousCompany>,
+}
+
+/// Runs of adjacent question words no matcher explained, with their start (char).
+fn leftover_words(words: &[crate::segment::Word], explained: &[bool], blocked: &[Span]) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    let mut prev_end = usize::MAX;
+    for (w, ex) in words.iter().zip(explained) {
+        let sp = (w.start, w.start + w.text.chars().count());
+        if *ex || strictly_inside(sp, blocked) {
+            prev_end = usize::MAX;
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if prev_end == w.start => last.0.push_str(&w.text),
+            _ => out.push((w.text.clone(), w.start)),
+        }
+        prev_end = sp.1;
+    }
+    out
+}
+
+impl Recaller {
+    /// Short forms (「爱尔」), then, when no company was linked at all, typos and
+    /// unknown names. A short form that fits several companies is reported, never guessed.
+    fn link_leftovers(&self, q: &str, leftovers: &[(String, usize)], none_linked: bool) -> LeftoverLinks {
+        let mut links = LeftoverLinks { companies: Vec::new(), unknown: None, ambiguous: None };
+        for (text, start) in leftovers {
+            match self.linker.abbreviation(text) {
+                crate::entities::Fit::One(c) if self.is_subject(q, text, *start) => links.companies.push(crate::CompanyMatch {
+                    mention: text.clone(),
+                    full_name: c.full_name.clone(),
+                    short_name: c.short_name.clone(),
+                    code: c.code.clone(),
+                    linked_by: crate::LinkedBy::Abbreviation,
+                    score: 1.0,
+                }),
+                crate::entities::Fit::Many(cs) if links.ambiguous.is_none() && self.is_subject(q, text, *start) => {
+                    links.ambiguous = Some(crate::AmbiguousCompany {
+                        mention: text.clone(),
+                        candidates: cs.iter().map(|c| (c.full_name.clone(), c.short_name.clone())).collect(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        if !none_linked || !links.companies.is_empty() || links.ambiguous.is_some() {
+            return links;
+        }
+        // Company names often start with a place (贵州茅台, 上海汽车) that matched as a
+        // place: also try each leftover with 2–3 characters before it.
+        let chars: Vec<char> = q.chars().collect();
+        let mut extended: Vec<String> = Vec::new();
+        for (text, start) in leftovers {
+            for k in [2usize, 3] {
+                if *start >= k && chars[start - k..*start].iter().all(|&c| recall_is_cjk(c)) {
+                    extended.push(format!("{}{}", chars[start - k..*start].iter().collect::<String>(), text));
+                }
+            }
+        }
+        let texts: Vec<String> = leftovers.iter().map(|(t, _)| t.clone()).collect();
+        // A leftover in a name's place is an unknown company only if it reads like a
+        // name: not a ranking or question phrase, not an item the database lacks.
+        let name_like = |t: &str| {
+            !QUESTION_MARKS.iter().any(|w| t.contains(w)) && !crate::amounts::is_comparison_word(t) && !self.absent.iter().any(|a| t.contains(a.as_str()))
+        };
+        let subjects: Vec<String> = leftovers.iter().filter(|(t, s)| name_like(t) && self.is_subject(q, t, *s)).map(|(t, _)| t.clone()).collect();
+        let (linked, unknown) = self.linker.resolve_leftover(q, &texts, &extended, &subjects);
+        links.companies.extend(linked);
+        links.unknown = unknown;
+        links
+    }
+
+    /// A leftover where a company name stands: at the start of the question, or
+    /// right before a year (「字节跳动2021年…」), or between a year and 的.
+    fn is_subject(&self, q: &str, text: &str, start: usize) -> bool {
+        let chars: Vec<char> = q.chars().collect();
+        let end = start + text.chars().count();
+        let next = chars.get(end).copied();
+        let before: String = chars[..start].iter().collect();
+        let before = before.trim_end_matches(|c: char| c.is_whitespace() || "，,、".contains(c));
+        before.is_empty()
+            || next.is_some_and(|c| c.is_ascii_digit())
+            || (before.ends_with('年') && matches!(next, Some('的') | Some('在')))
+            || matches!(next, Some('和') | Some('与') | Some('跟') | Some('同') | Some('比'))
+            || ["和", "与", "是", "或", "还是", "跟"].iter().any(|w| before.ends_with(w))
+            || matches!(next, Some('还') | Some('或'))
+    }
+
+    /// The address column a place filter reads (`[places]` in the schema file).
+    fn place_column(&self, q: &str) -> &str {
+        match self.address_kind(q) {
+            AddressKind::Registered => &self.places.registered_column,
+            AddressKind::Office => &self.places.office_column,
+        }
+    }
+
+    fn address_kind(&self, q: &str) -> AddressKind {
+        let says = |words: &[String]| words.iter().any(|w| q.contains(w.as_str()));
+        if says(&self.places.registered_words) {
+            AddressKind::Registered
+        } else if says(&self.places.office_words) || !self.places.bare_place_registered {
+            AddressKind::Office
+        } else {
+            AddressKind::Registered
+        }
+    }
+
+    fn place_filters(&self, q: &str, hits: &[crate::exact::ExactHit]) -> Vec<PlaceFilter> {
+        let address = self.address_kind(q);
+        let column = self.place_column(q).to_string();
+        let mut out: Vec<PlaceFilter> = Vec::new();
+        for h in hits.iter().filter(|h| h.target == Target::Place) {
+            let place = h.mention.trim_start_matches('在').trim_end_matches(['市', '省']).to_string();
+            if !out.iter().any(|p| p.place == place) {
+                out.push(PlaceFilter { place, address, column: column.clone() });
+            }
+        }
+        out
     }
 }
 

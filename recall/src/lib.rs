@@ -6,17 +6,21 @@
 //! by edit distance) →
 //! `fusion` → mandatory columns → `RecallResult`, with `entities` linked alongside.
 
+pub mod amounts;
 pub mod bm25;
 pub mod dense;
 pub mod entities;
 pub mod exact;
 pub mod fusion;
+pub mod intent;
 pub mod lexical;
 pub mod segment;
 pub mod synonyms;
 
 pub use dense::{DenseError, DenseMatcher, Embedder};
-pub use entities::{CompanyMatch, Entities, EntityLinker, LinkedBy, UnknownCompany};
+pub use amounts::{Amount, AmountKind, Comparison};
+pub use entities::{AddressKind, AmbiguousCompany, CompanyMatch, Entities, EntityLinker, LinkedBy, PlaceFilter, UnknownCompany};
+pub use intent::{Aggregate, CompareKind, Intent, Order};
 pub use fusion::{FusionConfig, Recaller};
 pub use synonyms::Metric;
 
@@ -89,6 +93,8 @@ pub struct RecallResult {
     pub entities: Entities,
     /// Metrics (资产负债率…) the question names, with their formulas.
     pub metrics: Vec<Metric>,
+    /// What the question asks to be done with the values.
+    pub intent: Intent,
     pub elapsed_us: u64,
 }
 

@@ -8,6 +8,9 @@ pub struct Metric {
     pub name: String,
     pub columns: Vec<String>,
     pub formula: String,
+    /// Short and colloquial names (净利率 for 净利润率), matched like the name.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
