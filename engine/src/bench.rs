@@ -18,6 +18,8 @@ pub struct BenchReport {
     pub peak_rss_mb: f64,
     pub threads: usize,
     pub model: String,
+    /// The matmul kernel of this process (`NL2SQL_KERNEL`, or the CPU's fastest).
+    pub kernel: String,
     /// Prefill with the system-prefix cache cold (whole prompt), tokens/s.
     pub cold_prefill_tokens_per_s: f64,
     pub questions: usize,
@@ -95,6 +97,7 @@ pub fn run(engine: &Engine, questions: &[String], gold_sql: &[String]) -> BenchR
         peak_rss_mb: peak_rss_mb(),
         threads: engine.config.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
         model: engine.generator.describe(),
+        kernel: llm::Kernel::selected().map(|k| k.to_string()).unwrap_or_else(|e| e.to_string()),
         cold_prefill_tokens_per_s: cold,
         questions: questions.len(),
         guard_check_us: guard_overhead_us(engine, gold_sql),

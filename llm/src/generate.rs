@@ -2,6 +2,7 @@
 //! prompt is the same for every question, so its KV cache is computed once and
 //! cloned; each question pays only for its own tokens.
 
+use crate::kernel::Kernel;
 use crate::lora::{LoraAdapter, LoraMode};
 use crate::qwen2::{KvCache, Qwen2};
 use crate::tokenizer::{tokenizer_from_gguf, SpecialTokens};
@@ -30,6 +31,7 @@ pub struct QwenGenerator {
     chat: minijinja::Environment<'static>,
     model_path: PathBuf,
     adapter: Option<(PathBuf, usize, LoraMode)>,
+    kernel: Kernel,
     prefix: Mutex<Option<PrefixCache>>,
     pub load_ms: f64,
 }
@@ -42,6 +44,8 @@ impl QwenGenerator {
 
     pub fn load_with(model_path: &Path, adapter_dir: Option<&Path>, mode: LoraMode) -> Result<QwenGenerator, LlmError> {
         let start = Instant::now();
+        // A forced kernel this CPU lacks is refused before anything is read.
+        let kernel = Kernel::selected()?;
         let bad = |message: String| LlmError::BadModel { path: model_path.display().to_string(), message };
         let mut file = std::fs::File::open(model_path).map_err(|e| bad(e.to_string()))?;
         let ct = gguf_file::Content::read(&mut file).map_err(|e| bad(format!("not a readable GGUF: {e}")))?;
@@ -64,9 +68,15 @@ impl QwenGenerator {
             chat,
             model_path: model_path.to_path_buf(),
             adapter: adapter.map(|a| (a.path.clone(), a.module_count(), mode)),
+            kernel,
             prefix: Mutex::new(None),
             load_ms: start.elapsed().as_secs_f64() * 1e3,
         })
+    }
+
+    /// The matmul kernel the model's packed projections run on.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
     }
 
     pub fn tokenizer(&self) -> &Tokenizer {
@@ -152,11 +162,12 @@ impl SqlGenerator for QwenGenerator {
 
     fn describe(&self) -> String {
         let name = self.model_path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        match &self.adapter {
+        let model = match &self.adapter {
             Some((p, n, LoraMode::Merge)) => format!("{name} + LoRA {} ({n} modules, merged)", p.display()),
             Some((p, n, LoraMode::Runtime)) => format!("{name} + LoRA {} ({n} modules, low-rank at run time)", p.display()),
             None => name,
-        }
+        };
+        format!("{model}, kernel {}", self.kernel)
     }
 
     fn count_tokens(&self, prompt: &ChatPrompt) -> Option<usize> {

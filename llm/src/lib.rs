@@ -3,6 +3,7 @@
 
 pub mod fetch;
 pub mod generate;
+pub mod kernel;
 pub mod http;
 pub mod lora;
 pub mod packed;
@@ -11,6 +12,7 @@ pub mod tokenizer;
 
 pub use fetch::{ensure_model, ModelSize, ModelSpec};
 pub use generate::QwenGenerator;
+pub use kernel::Kernel;
 pub use lora::LoraMode;
 pub use http::HttpGenerator;
 
@@ -35,6 +37,8 @@ pub enum LlmError {
     Cancelled,
     #[error("HTTP backend: {0}")]
     Http(String),
+    #[error("matmul kernel: {0}")]
+    Kernel(#[from] kernel::KernelError),
 }
 
 /// A chat request: the fixed system text and the per-question user text.
