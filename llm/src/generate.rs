@@ -2,6 +2,7 @@
 //! prompt is the same for every question, so its KV cache is computed once and
 //! cloned; each question pays only for its own tokens.
 
+use crate::draft;
 use crate::kernel::Kernel;
 use crate::lora::{LoraAdapter, LoraMode};
 use crate::qwen2::{KvCache, Qwen2};
@@ -131,6 +132,54 @@ impl QwenGenerator {
     }
 }
 
+/// Decoded tokens and what decoding them took.
+struct Decoded {
+    tokens: Vec<u32>,
+    steps: usize,
+    drafted: usize,
+    accepted: usize,
+}
+
+impl QwenGenerator {
+    /// Greedy decoding from `next` (the prefill's pick) with `cache` holding `ids`.
+    /// With drafts on, each step runs `next` plus up to `opts.draft_tokens` tokens
+    /// copied from the text so far (`draft::lookup`) in one forward pass and keeps the
+    /// drafted tokens the model itself would have picked, then the model's pick after
+    /// them; the cache is cut back to what was kept. The tokens are those of plain
+    /// greedy decoding.
+    fn decode(&self, ids: &[u32], mut next: u32, cache: &mut KvCache, opts: &GenOptions) -> Result<Decoded, LlmError> {
+        let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
+        let mut context = ids.to_vec();
+        let mut d = Decoded { tokens: Vec::new(), steps: 0, drafted: 0, accepted: 0 };
+        while !self.is_stop(next) && d.tokens.len() < opts.max_new_tokens {
+            if cancelled() {
+                return Err(LlmError::Cancelled);
+            }
+            d.tokens.push(next);
+            context.push(next);
+            let room = opts.max_new_tokens - d.tokens.len();
+            let draft = draft::lookup(&context, opts.draft_tokens.min(room));
+            d.steps += 1;
+            if draft.is_empty() {
+                next = Qwen2::argmax(&self.model.forward(&[next], cache)?)?;
+                continue;
+            }
+            let pos = cache.len();
+            let input: Vec<u32> = std::iter::once(next).chain(draft.iter().copied()).collect();
+            // picks[i]: the model's greedy token after input[i].
+            let picks: Vec<u32> = self.model.forward_all(&input, cache)?.argmax(candle_core::D::Minus1)?.to_vec1()?;
+            let kept = draft.iter().zip(&picks).take_while(|(t, p)| t == p && !self.is_stop(**t)).count();
+            d.tokens.extend_from_slice(&draft[..kept]);
+            context.extend_from_slice(&draft[..kept]);
+            next = picks[kept];
+            cache.truncate(pos + 1 + kept)?;
+            d.drafted += draft.len();
+            d.accepted += kept;
+        }
+        Ok(d)
+    }
+}
+
 impl SqlGenerator for QwenGenerator {
     fn generate(&self, prompt: &ChatPrompt, opts: &GenOptions) -> Result<Generation, LlmError> {
         let text = self.render(&prompt.system, &prompt.user)?;
@@ -141,23 +190,24 @@ impl SqlGenerator for QwenGenerator {
         }
         let t0 = Instant::now();
         let (cached, mut cache) = self.cached_prefix(&prompt.system, &ids)?.unwrap_or_else(|| (0, self.model.new_cache()));
-        let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
         let logits = self.model.forward(&ids[cached..], &mut cache)?;
-        let mut next = Qwen2::argmax(&logits)?;
+        let next = Qwen2::argmax(&logits)?;
         let prefill_ms = t0.elapsed().as_secs_f64() * 1e3;
         let t1 = Instant::now();
-        let mut out = Vec::new();
-        while !self.is_stop(next) && out.len() < opts.max_new_tokens {
-            if cancelled() {
-                return Err(LlmError::Cancelled);
-            }
-            out.push(next);
-            let logits = self.model.forward(&[next], &mut cache)?;
-            next = Qwen2::argmax(&logits)?;
-        }
+        let d = self.decode(&ids, next, &mut cache, opts)?;
         let decode_ms = t1.elapsed().as_secs_f64() * 1e3;
-        let text = self.tokenizer.decode(&out, true).map_err(|e| LlmError::Tokenizer(e.to_string()))?;
-        Ok(Generation { text, prompt_tokens: ids.len(), cached_tokens: cached, new_tokens: out.len(), prefill_ms, decode_ms })
+        let text = self.tokenizer.decode(&d.tokens, true).map_err(|e| LlmError::Tokenizer(e.to_string()))?;
+        Ok(Generation {
+            text,
+            prompt_tokens: ids.len(),
+            cached_tokens: cached,
+            new_tokens: d.tokens.len(),
+            prefill_ms,
+            decode_ms,
+            decode_steps: d.steps,
+            drafted: d.drafted,
+            accepted: d.accepted,
+        })
     }
 
     fn describe(&self) -> String {

@@ -517,3 +517,49 @@ mod tests {
         }
     }
 }
+
+/// Timing of each kernel on the 0.5B model's shapes (`cargo test --release -p llm
+/// --lib kernel_speed -- --ignored --nocapture`); printed, never asserted.
+#[cfg(test)]
+mod speed {
+    use super::*;
+    use candle_core::quantized::QMatMul;
+    use candle_core::{Device, Module, Tensor};
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn kernel_speed() {
+        let dev = Device::Cpu;
+        for (n, k) in [(4864usize, 896usize), (896, 4864)] {
+            let w: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 2003) as f32 / 1001.0) - 1.0).collect();
+            let w = Tensor::from_vec(w, (n, k), &dev).unwrap();
+            for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
+                let q = QTensor::quantize(&w, dtype).unwrap();
+                for m in [1usize, 8, 128] {
+                    let x: Vec<f32> = (0..m * k).map(|i| ((i * 31 % 97) as f32 / 48.0) - 1.0).collect();
+                    let reps = if m == 1 { 200 } else { 10 };
+                    for kernel in [Kernel::Avx512Vnni, Kernel::Avx2] {
+                        let Some(p) = PackedMatrix::from_qtensor_with(&q, kernel) else { continue };
+                        let _ = matmul_many(&[&p], &x);
+                        let t0 = Instant::now();
+                        for _ in 0..reps {
+                            std::hint::black_box(matmul_many(&[&p], &x));
+                        }
+                        let ms = t0.elapsed().as_secs_f64() * 1e3 / reps as f64;
+                        eprintln!("{kernel:>10} {dtype:?} {n}x{k} m={m}: {ms:.3} ms, {:.1} GB/s of weights", (q.storage_size_in_bytes() as f64) / ms / 1e6);
+                    }
+                    let mm = QMatMul::from_qtensor(QTensor::quantize(&w, dtype).unwrap()).unwrap();
+                    let xt = Tensor::from_vec(x.clone(), (m, k), &dev).unwrap();
+                    let _ = mm.forward(&xt).unwrap();
+                    let t0 = Instant::now();
+                    for _ in 0..reps {
+                        std::hint::black_box(mm.forward(&xt).unwrap());
+                    }
+                    let ms = t0.elapsed().as_secs_f64() * 1e3 / reps as f64;
+                    eprintln!("{:>10} {dtype:?} {n}x{k} m={m}: {ms:.3} ms", "candle");
+                }
+            }
+        }
+    }
+}
