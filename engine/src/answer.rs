@@ -62,6 +62,8 @@ pub struct Config {
     pub max_retries: usize,
     pub limits: ExecLimits,
     pub max_new_tokens: usize,
+    /// Prompt-lookup draft tokens verified per decoding step (0 = plain greedy).
+    pub draft_tokens: usize,
     pub show_progress: bool,
 }
 
@@ -75,6 +77,7 @@ impl Default for Config {
             max_retries: 2,
             limits: ExecLimits::default(),
             max_new_tokens: 200,
+            draft_tokens: llm::DEFAULT_DRAFT_TOKENS,
             show_progress: true,
         }
     }
@@ -163,8 +166,13 @@ impl Engine {
         build_prompt(recall, &self.catalog)
     }
 
+    /// Generation options from the config (no cancel flag).
+    pub fn gen_options(&self) -> GenOptions {
+        GenOptions { max_new_tokens: self.config.max_new_tokens, cancel: None, draft_tokens: self.config.draft_tokens }
+    }
+
     pub fn answer(&self, question: &str) -> Result<Answer, Error> {
-        self.answer_with(question, &GenOptions { max_new_tokens: self.config.max_new_tokens, cancel: None })
+        self.answer_with(question, &self.gen_options())
     }
 
     /// `answer` with generation options (the REPL passes a cancel flag).

@@ -12,12 +12,21 @@ pub struct BenchReport {
     pub recall_p50_ms: f64,
     pub prompt_tokens: usize,
     pub prefill_tokens_per_s: f64,
+    /// Decoded tokens per second of decoding, drafts included ("effective").
     pub decode_tokens_per_s: f64,
+    /// Draft tokens verified per step at most (0 = plain greedy decoding).
+    pub draft_tokens: usize,
+    /// Tokens decoded per forward pass (1.0 without drafts).
+    pub tokens_per_step: f64,
+    /// Share of drafted tokens the model kept.
+    pub draft_acceptance: f64,
     pub answer_p50_ms: f64,
     pub answer_p95_ms: f64,
     pub peak_rss_mb: f64,
     pub threads: usize,
     pub model: String,
+    /// The matmul kernel of this process (`NL2SQL_KERNEL`, or the CPU's fastest).
+    pub kernel: String,
     /// Prefill with the system-prefix cache cold (whole prompt), tokens/s.
     pub cold_prefill_tokens_per_s: f64,
     pub questions: usize,
@@ -62,21 +71,25 @@ pub fn run(engine: &Engine, questions: &[String], gold_sql: &[String]) -> BenchR
         if let Ok(r) = engine.recaller.recall(q) {
             let mut p = engine.prompt_for(&r);
             p.system.push_str("\u{3000}");
-            if let Ok(g) = engine.generator.generate(&p, &GenOptions { max_new_tokens: 1, cancel: None }) {
+            if let Ok(g) = engine.generator.generate(&p, &GenOptions { max_new_tokens: 1, ..engine.gen_options() }) {
                 cold = g.prompt_tokens as f64 / (g.prefill_ms / 1e3);
             }
         }
     }
     let (mut pre_tok, mut pre_ms, mut dec_tok, mut dec_ms, mut prompt_tokens) = (0usize, 0f64, 0usize, 0f64, Vec::new());
+    let (mut steps, mut drafted, mut accepted) = (0usize, 0usize, 0usize);
     let mut answer_ms = Vec::new();
     for q in questions {
         if let Ok(r) = engine.recaller.recall(q) {
             let p = engine.prompt_for(&r);
-            if let Ok(g) = engine.generator.generate(&p, &GenOptions { max_new_tokens: 200, cancel: None }) {
+            if let Ok(g) = engine.generator.generate(&p, &engine.gen_options()) {
                 pre_tok += g.prompt_tokens - g.cached_tokens;
                 pre_ms += g.prefill_ms;
                 dec_tok += g.new_tokens;
                 dec_ms += g.decode_ms;
+                steps += g.decode_steps;
+                drafted += g.drafted;
+                accepted += g.accepted;
                 prompt_tokens.push(g.prompt_tokens as f64);
             }
         }
@@ -90,11 +103,15 @@ pub fn run(engine: &Engine, questions: &[String], gold_sql: &[String]) -> BenchR
         prompt_tokens: percentile(&prompt_tokens, 0.5) as usize,
         prefill_tokens_per_s: if pre_ms > 0.0 { pre_tok as f64 / (pre_ms / 1e3) } else { 0.0 },
         decode_tokens_per_s: if dec_ms > 0.0 { dec_tok as f64 / (dec_ms / 1e3) } else { 0.0 },
+        draft_tokens: engine.config.draft_tokens,
+        tokens_per_step: if steps > 0 { dec_tok as f64 / steps as f64 } else { 0.0 },
+        draft_acceptance: if drafted > 0 { accepted as f64 / drafted as f64 } else { 0.0 },
         answer_p50_ms: percentile(&answer_ms, 0.5),
         answer_p95_ms: percentile(&answer_ms, 0.95),
         peak_rss_mb: peak_rss_mb(),
         threads: engine.config.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
         model: engine.generator.describe(),
+        kernel: llm::Kernel::selected().map(|k| k.to_string()).unwrap_or_else(|e| e.to_string()),
         cold_prefill_tokens_per_s: cold,
         questions: questions.len(),
         guard_check_us: guard_overhead_us(engine, gold_sql),

@@ -35,6 +35,9 @@ struct Cli {
     /// CPU threads for the model.
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Prompt-lookup speculative decoding: draft tokens verified per step (0 = off; the output is the same).
+    #[arg(long, global = true, default_value_t = llm::DEFAULT_DRAFT_TOKENS)]
+    draft_tokens: usize,
     /// Use an OpenAI-compatible server instead of the in-process model (http://host:port).
     #[arg(long, global = true)]
     backend_url: Option<String>,
@@ -135,6 +138,7 @@ fn config(cli: &Cli) -> Result<Config, Usage> {
         c.schema = s.clone();
     }
     c.threads = cli.threads;
+    c.draft_tokens = cli.draft_tokens;
     let size = ModelSize::parse(&cli.model_size).ok_or_else(|| Usage(format!("--model-size {}: expected 0.5b or 1.5b", cli.model_size)))?;
     let adapter = match cli.adapter.as_deref() {
         Some("none") => None,

@@ -203,7 +203,7 @@ pub fn run(engine: &Engine) -> Result<(), String> {
             _ => {
                 cancel.store(false, Ordering::SeqCst);
                 generating.store(true, Ordering::SeqCst);
-                let opts = GenOptions { max_new_tokens: engine.config.max_new_tokens, cancel: Some(cancel.clone()) };
+                let opts = GenOptions { cancel: Some(cancel.clone()), ..engine.gen_options() };
                 let res = engine.answer_with(line, &opts);
                 generating.store(false, Ordering::SeqCst);
                 match res {

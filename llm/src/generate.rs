@@ -2,6 +2,8 @@
 //! prompt is the same for every question, so its KV cache is computed once and
 //! cloned; each question pays only for its own tokens.
 
+use crate::draft;
+use crate::kernel::Kernel;
 use crate::lora::{LoraAdapter, LoraMode};
 use crate::qwen2::{KvCache, Qwen2};
 use crate::tokenizer::{tokenizer_from_gguf, SpecialTokens};
@@ -30,6 +32,7 @@ pub struct QwenGenerator {
     chat: minijinja::Environment<'static>,
     model_path: PathBuf,
     adapter: Option<(PathBuf, usize, LoraMode)>,
+    kernel: Kernel,
     prefix: Mutex<Option<PrefixCache>>,
     pub load_ms: f64,
 }
@@ -42,6 +45,8 @@ impl QwenGenerator {
 
     pub fn load_with(model_path: &Path, adapter_dir: Option<&Path>, mode: LoraMode) -> Result<QwenGenerator, LlmError> {
         let start = Instant::now();
+        // A forced kernel this CPU lacks is refused before anything is read.
+        let kernel = Kernel::selected()?;
         let bad = |message: String| LlmError::BadModel { path: model_path.display().to_string(), message };
         let mut file = std::fs::File::open(model_path).map_err(|e| bad(e.to_string()))?;
         let ct = gguf_file::Content::read(&mut file).map_err(|e| bad(format!("not a readable GGUF: {e}")))?;
@@ -64,9 +69,15 @@ impl QwenGenerator {
             chat,
             model_path: model_path.to_path_buf(),
             adapter: adapter.map(|a| (a.path.clone(), a.module_count(), mode)),
+            kernel,
             prefix: Mutex::new(None),
             load_ms: start.elapsed().as_secs_f64() * 1e3,
         })
+    }
+
+    /// The matmul kernel the model's packed projections run on.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
     }
 
     pub fn tokenizer(&self) -> &Tokenizer {
@@ -121,6 +132,54 @@ impl QwenGenerator {
     }
 }
 
+/// Decoded tokens and what decoding them took.
+struct Decoded {
+    tokens: Vec<u32>,
+    steps: usize,
+    drafted: usize,
+    accepted: usize,
+}
+
+impl QwenGenerator {
+    /// Greedy decoding from `next` (the prefill's pick) with `cache` holding `ids`.
+    /// With drafts on, each step runs `next` plus up to `opts.draft_tokens` tokens
+    /// copied from the text so far (`draft::lookup`) in one forward pass and keeps the
+    /// drafted tokens the model itself would have picked, then the model's pick after
+    /// them; the cache is cut back to what was kept. The tokens are those of plain
+    /// greedy decoding.
+    fn decode(&self, ids: &[u32], mut next: u32, cache: &mut KvCache, opts: &GenOptions) -> Result<Decoded, LlmError> {
+        let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
+        let mut context = ids.to_vec();
+        let mut d = Decoded { tokens: Vec::new(), steps: 0, drafted: 0, accepted: 0 };
+        while !self.is_stop(next) && d.tokens.len() < opts.max_new_tokens {
+            if cancelled() {
+                return Err(LlmError::Cancelled);
+            }
+            d.tokens.push(next);
+            context.push(next);
+            let room = opts.max_new_tokens - d.tokens.len();
+            let draft = draft::lookup(&context, opts.draft_tokens.min(room));
+            d.steps += 1;
+            if draft.is_empty() {
+                next = Qwen2::argmax(&self.model.forward(&[next], cache)?)?;
+                continue;
+            }
+            let pos = cache.len();
+            let input: Vec<u32> = std::iter::once(next).chain(draft.iter().copied()).collect();
+            // picks[i]: the model's greedy token after input[i].
+            let picks: Vec<u32> = self.model.forward_all(&input, cache)?.argmax(candle_core::D::Minus1)?.to_vec1()?;
+            let kept = draft.iter().zip(&picks).take_while(|(t, p)| t == p && !self.is_stop(**t)).count();
+            d.tokens.extend_from_slice(&draft[..kept]);
+            context.extend_from_slice(&draft[..kept]);
+            next = picks[kept];
+            cache.truncate(pos + 1 + kept)?;
+            d.drafted += draft.len();
+            d.accepted += kept;
+        }
+        Ok(d)
+    }
+}
+
 impl SqlGenerator for QwenGenerator {
     fn generate(&self, prompt: &ChatPrompt, opts: &GenOptions) -> Result<Generation, LlmError> {
         let text = self.render(&prompt.system, &prompt.user)?;
@@ -131,32 +190,34 @@ impl SqlGenerator for QwenGenerator {
         }
         let t0 = Instant::now();
         let (cached, mut cache) = self.cached_prefix(&prompt.system, &ids)?.unwrap_or_else(|| (0, self.model.new_cache()));
-        let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
         let logits = self.model.forward(&ids[cached..], &mut cache)?;
-        let mut next = Qwen2::argmax(&logits)?;
+        let next = Qwen2::argmax(&logits)?;
         let prefill_ms = t0.elapsed().as_secs_f64() * 1e3;
         let t1 = Instant::now();
-        let mut out = Vec::new();
-        while !self.is_stop(next) && out.len() < opts.max_new_tokens {
-            if cancelled() {
-                return Err(LlmError::Cancelled);
-            }
-            out.push(next);
-            let logits = self.model.forward(&[next], &mut cache)?;
-            next = Qwen2::argmax(&logits)?;
-        }
+        let d = self.decode(&ids, next, &mut cache, opts)?;
         let decode_ms = t1.elapsed().as_secs_f64() * 1e3;
-        let text = self.tokenizer.decode(&out, true).map_err(|e| LlmError::Tokenizer(e.to_string()))?;
-        Ok(Generation { text, prompt_tokens: ids.len(), cached_tokens: cached, new_tokens: out.len(), prefill_ms, decode_ms })
+        let text = self.tokenizer.decode(&d.tokens, true).map_err(|e| LlmError::Tokenizer(e.to_string()))?;
+        Ok(Generation {
+            text,
+            prompt_tokens: ids.len(),
+            cached_tokens: cached,
+            new_tokens: d.tokens.len(),
+            prefill_ms,
+            decode_ms,
+            decode_steps: d.steps,
+            drafted: d.drafted,
+            accepted: d.accepted,
+        })
     }
 
     fn describe(&self) -> String {
         let name = self.model_path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        match &self.adapter {
+        let model = match &self.adapter {
             Some((p, n, LoraMode::Merge)) => format!("{name} + LoRA {} ({n} modules, merged)", p.display()),
             Some((p, n, LoraMode::Runtime)) => format!("{name} + LoRA {} ({n} modules, low-rank at run time)", p.display()),
             None => name,
-        }
+        };
+        format!("{model}, kernel {}", self.kernel)
     }
 
     fn count_tokens(&self, prompt: &ChatPrompt) -> Option<usize> {

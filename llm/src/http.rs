@@ -86,6 +86,7 @@ impl SqlGenerator for HttpGenerator {
             new_tokens: usage["completion_tokens"].as_u64().unwrap_or(0) as usize,
             prefill_ms: 0.0,
             decode_ms: t0.elapsed().as_secs_f64() * 1e3,
+            ..Generation::default()
         })
     }
 

@@ -1,8 +1,10 @@
 //! Everything about the language model: fetching the GGUF, building its tokenizer,
 //! running Qwen2 on candle, and the `SqlGenerator` seam the engine talks to.
 
+pub mod draft;
 pub mod fetch;
 pub mod generate;
+pub mod kernel;
 pub mod http;
 pub mod lora;
 pub mod packed;
@@ -11,6 +13,7 @@ pub mod tokenizer;
 
 pub use fetch::{ensure_model, ModelSize, ModelSpec};
 pub use generate::QwenGenerator;
+pub use kernel::Kernel;
 pub use lora::LoraMode;
 pub use http::HttpGenerator;
 
@@ -35,6 +38,8 @@ pub enum LlmError {
     Cancelled,
     #[error("HTTP backend: {0}")]
     Http(String),
+    #[error("matmul kernel: {0}")]
+    Kernel(#[from] kernel::KernelError),
 }
 
 /// A chat request: the fixed system text and the per-question user text.
@@ -49,11 +54,18 @@ pub struct GenOptions {
     pub max_new_tokens: usize,
     /// Set from another thread (Ctrl-C in the REPL) to stop decoding early.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Prompt-lookup speculative decoding: at most this many tokens copied from the
+    /// prompt are verified per step (0 = plain greedy decoding). Either way the
+    /// output is the greedy one.
+    pub draft_tokens: usize,
 }
+
+/// Draft length used unless a caller asks otherwise.
+pub const DEFAULT_DRAFT_TOKENS: usize = 8;
 
 impl Default for GenOptions {
     fn default() -> Self {
-        GenOptions { max_new_tokens: 200, cancel: None }
+        GenOptions { max_new_tokens: 200, cancel: None, draft_tokens: DEFAULT_DRAFT_TOKENS }
     }
 }
 
@@ -67,6 +79,11 @@ pub struct Generation {
     pub new_tokens: usize,
     pub prefill_ms: f64,
     pub decode_ms: f64,
+    /// Forward passes during decoding (one per token without drafts).
+    pub decode_steps: usize,
+    /// Draft tokens proposed and accepted (prompt lookup).
+    pub drafted: usize,
+    pub accepted: usize,
 }
 
 /// The seam between the engine and whatever writes SQL (in-process model, HTTP server).

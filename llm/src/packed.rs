@@ -1,10 +1,12 @@
-//! Quantized matmul for Q8_0 and Q5_0 weights with AVX-512 VNNI.
+//! Quantized matmul for Q8_0 and Q5_0 weights, with an AVX-512 VNNI kernel
+//! (`vnni`) and an AVX2 one (`avx2`), picked at start-up (`crate::kernel`).
 //!
 //! Why our own: candle's fast x86 path needs the inner dimension to be a multiple
 //! of 256, and Qwen2.5-0.5B's hidden size is 896, so every projection except
 //! `ffn_down` fell back to a one-dot-product-at-a-time loop (prefill 0.25× llama.cpp).
 //! Here weights are re-laid out once at load into tiles of 16 output rows × 32
-//! inputs, so one `vpdpbusd` yields 16 partial dot products for 4 inputs, and
+//! inputs, so one `vpdpbusd` yields 16 partial dot products for 4 inputs (on AVX2,
+//! two `vpmaddubsw` + `vpmaddwd` yield 8 each), and
 //! activations are quantized to 8 bits per 32 values (as ggml does for these types).
 //! Q5_0 stays 5-bit (same bytes as the GGUF), which matters for decode, where the
 //! whole model is read once per token.
@@ -12,8 +14,14 @@
 //! The math per 32-value block: weights are stored unsigned (Q8_0 + 128, Q5_0 as its
 //! raw 0..31 code), so Σ w·a = Σ u·a − offset·Σ a; Σ a is kept per activation block.
 
+use crate::kernel::Kernel;
 use candle_core::quantized::{GgmlDType, QTensor};
 use half::f16;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod vnni;
 
 const ROWS: usize = 16;
 const BLOCK: usize = 32;
@@ -47,6 +55,8 @@ enum Tiles {
 pub struct PackedMatrix {
     n: usize,
     k: usize,
+    /// A packed kernel this CPU runs (checked when the matrix is built).
+    kernel: Kernel,
     tiles: Tiles,
     low_rank: Option<LowRank>,
 }
@@ -68,36 +78,30 @@ impl std::fmt::Debug for PackedMatrix {
             Tiles::Q8(_) => "q8_0",
             Tiles::Q5(_) => "q5_0",
         };
-        write!(f, "PackedMatrix({kind}, {}x{})", self.n, self.k)
+        write!(f, "PackedMatrix({kind}, {}x{}, {})", self.n, self.k, self.kernel)
     }
 }
 
-/// Whether this CPU can run the kernels (checked once).
-pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        static OK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        *OK.get_or_init(|| {
-            std::env::var("NL2SQL_NO_PACKED").is_err()
-                && is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512bw")
-                && is_x86_feature_detected!("avx512vnni")
-        })
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+/// The kernel this process packs for: `Kernel::selected()`, or none (`Fallback`) when
+/// that is an error (the loader reports the error itself before packing anything).
+pub fn process_kernel() -> Kernel {
+    Kernel::selected().unwrap_or(Kernel::Fallback)
 }
 
 impl PackedMatrix {
     /// Whether `from_qtensor` takes this tensor: a 2-D Q8_0 or Q5_0 tensor in CPU
-    /// memory, whole 16-row tiles and 32-value blocks, on a CPU with the kernels.
+    /// memory, whole 16-row tiles and 32-value blocks, with a packed kernel selected.
     pub fn fits(q: &QTensor) -> bool {
+        PackedMatrix::fits_with(q, process_kernel())
+    }
+
+    /// `fits` for a given kernel, which must also run on this CPU.
+    pub fn fits_with(q: &QTensor, kernel: Kernel) -> bool {
         let Ok((n, k)) = q.shape().dims2() else {
             return false;
         };
-        available()
+        kernel.is_packed()
+            && kernel.supported()
             && q.device().is_cpu()
             && matches!(q.dtype(), GgmlDType::Q8_0 | GgmlDType::Q5_0)
             && n.is_multiple_of(ROWS)
@@ -105,10 +109,16 @@ impl PackedMatrix {
             && k > 0
     }
 
-    /// Packs a tensor that `fits`; `None` otherwise, so the caller keeps candle's
-    /// own matmul.
+    /// Packs a tensor that `fits` for the process's kernel; `None` otherwise, so the
+    /// caller keeps candle's own matmul.
     pub fn from_qtensor(q: &QTensor) -> Option<PackedMatrix> {
-        if !PackedMatrix::fits(q) {
+        PackedMatrix::from_qtensor_with(q, process_kernel())
+    }
+
+    /// Packs for a given kernel (tests force each one); `None` when the tensor does
+    /// not fit or this CPU does not run the kernel.
+    pub fn from_qtensor_with(q: &QTensor, kernel: Kernel) -> Option<PackedMatrix> {
+        if !PackedMatrix::fits_with(q, kernel) {
             return None;
         }
         let (n, k) = q.shape().dims2().ok()?;
@@ -129,7 +139,7 @@ impl PackedMatrix {
             }
             _ => return None,
         };
-        Some(PackedMatrix { n, k, tiles, low_rank: None })
+        Some(PackedMatrix { n, k, kernel, tiles, low_rank: None })
     }
 
     /// Attaches a low-rank side path: `a_t` is Aᵀ (k × r) and `b_t` the scaled Bᵀ
@@ -158,6 +168,9 @@ impl PackedMatrix {
     }
     pub fn is_q5(&self) -> bool {
         matches!(self.tiles, Tiles::Q5(_))
+    }
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
     }
 }
 
@@ -283,8 +296,8 @@ pub fn matmul_many(parts: &[&PackedMatrix], x: &[f32]) -> Vec<Vec<f32>> {
                 _ => None,
             };
             // SAFETY: units write disjoint (row, 16-column) spans of their part's
-            // buffer, which outlives the parallel region; `available()` was checked
-            // when the matrix was packed.
+            // buffer, which outlives the parallel region; the matrix's kernel was
+            // checked against this CPU when it was packed.
             unsafe { run_unit(p, &acts, rt, m0, mt, side, ptrs[pi] as *mut f32) }
         }
     });
@@ -316,138 +329,27 @@ struct Side<'a> {
 /// times, few enough that accumulators stay in registers.
 const MT: usize = 4;
 
+/// One unit on the matrix's kernel.
+///
+/// # Safety
+/// `p.kernel` runs on this CPU (true of every `PackedMatrix`) and `out` is the part's
+/// m × n buffer.
 unsafe fn run_unit(p: &PackedMatrix, acts: &QuantizedRows, rt: usize, m0: usize, mt: usize, side: Option<Side>, out: *mut f32) {
     #[cfg(target_arch = "x86_64")]
     {
         let kb = p.k / BLOCK;
-        match &p.tiles {
-            Tiles::Q8(t) => x86::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
-            Tiles::Q5(t) => x86::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
+        match (&p.tiles, p.kernel) {
+            (Tiles::Q8(t), Kernel::Avx512Vnni) => vnni::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
+            (Tiles::Q5(t), Kernel::Avx512Vnni) => vnni::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
+            (Tiles::Q8(t), Kernel::Avx2) => avx2::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
+            (Tiles::Q5(t), Kernel::Avx2) => avx2::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
+            (_, Kernel::Fallback) => unreachable!("nothing is packed for the fallback kernel"),
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
         let _ = (p, acts, rt, m0, mt, side, out);
         unreachable!("packed matrices are only built on x86_64");
-    }
-}
-
-// Index loops over the M activation rows read clearer than zipped iterators here.
-#[cfg(target_arch = "x86_64")]
-#[allow(clippy::needless_range_loop)]
-mod x86 {
-    use super::*;
-    use core::arch::x86_64::*;
-
-    /// One tile format: its integer partial sums for M activation rows over one
-    /// 32-input block, and the unsigned offset its codes carry.
-    pub(super) trait Tile {
-        const OFFSET: i32;
-        fn scales(&self) -> &[f16; ROWS];
-        /// Two independent accumulator chains (even/odd input groups), so a single
-        /// row is not serialized on vpdpbusd latency; summed at the end.
-        unsafe fn block_sums<const M: usize>(&self, acts: &QuantizedRows, m0: usize, at: usize) -> [__m512i; M];
-    }
-
-    #[inline(always)]
-    unsafe fn bcast4(acts: &QuantizedRows, row: usize, at: usize) -> __m512i {
-        _mm512_set1_epi32(std::ptr::read_unaligned(acts.qs.as_ptr().add(row * acts.k + at) as *const i32))
-    }
-
-    #[inline(always)]
-    unsafe fn dot2<const M: usize>(s: &mut [[__m512i; M]; 2], w: [__m512i; 2], acts: &QuantizedRows, m0: usize, at: [usize; 2]) {
-        for i in 0..M {
-            s[0][i] = _mm512_dpbusd_epi32(s[0][i], w[0], bcast4(acts, m0 + i, at[0]));
-            s[1][i] = _mm512_dpbusd_epi32(s[1][i], w[1], bcast4(acts, m0 + i, at[1]));
-        }
-    }
-
-    #[inline(always)]
-    unsafe fn join<const M: usize>(s: [[__m512i; M]; 2]) -> [__m512i; M] {
-        let mut out = s[0];
-        for i in 0..M {
-            out[i] = _mm512_add_epi32(s[0][i], s[1][i]);
-        }
-        out
-    }
-
-    impl Tile for TileQ8 {
-        const OFFSET: i32 = 128;
-        fn scales(&self) -> &[f16; ROWS] {
-            &self.d
-        }
-        #[inline(always)]
-        unsafe fn block_sums<const M: usize>(&self, acts: &QuantizedRows, m0: usize, at: usize) -> [__m512i; M] {
-            let mut s = [[_mm512_setzero_si512(); M]; 2];
-            for g in (0..8).step_by(2) {
-                let w0 = _mm512_loadu_si512(self.qs.as_ptr().add(g * 64) as *const __m512i);
-                let w1 = _mm512_loadu_si512(self.qs.as_ptr().add(g * 64 + 64) as *const __m512i);
-                dot2(&mut s, [w0, w1], acts, m0, [at + g * 4, at + g * 4 + 4]);
-            }
-            join(s)
-        }
-    }
-
-    impl Tile for TileQ5 {
-        const OFFSET: i32 = 16;
-        fn scales(&self) -> &[f16; ROWS] {
-            &self.d
-        }
-        #[inline(always)]
-        unsafe fn block_sums<const M: usize>(&self, acts: &QuantizedRows, m0: usize, at: usize) -> [__m512i; M] {
-            let nib = _mm512_set1_epi8(0x0F);
-            let bit4 = _mm512_set1_epi8(0x10);
-            let mut s = [[_mm512_setzero_si512(); M]; 2];
-            for h in 0..4 {
-                let w = _mm512_loadu_si512(self.lo4[h].as_ptr() as *const __m512i);
-                let lo = _mm512_and_si512(w, nib);
-                let hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), nib);
-                // The 5th bit, per byte, from the tile's bit masks.
-                let lo = _mm512_mask_blend_epi8(self.hi[2 * h], lo, _mm512_or_si512(lo, bit4));
-                let hi = _mm512_mask_blend_epi8(self.hi[2 * h + 1], hi, _mm512_or_si512(hi, bit4));
-                dot2(&mut s, [lo, hi], acts, m0, [at + h * 8, at + h * 8 + 4]);
-            }
-            join(s)
-        }
-    }
-
-    /// 16 outputs of row tile `rt` for activation rows m0..m0+M:
-    /// acc += (Σu·a − offset·Σa) · d_w · d_a per block, then one store per row.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    unsafe fn unit<T: Tile, const M: usize>(tiles: &[T], acts: &QuantizedRows, m0: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
-        let kb = acts.k / BLOCK;
-        let mut acc = [_mm512_setzero_ps(); M];
-        for (b, t) in tiles.iter().enumerate() {
-            let isum = t.block_sums::<M>(acts, m0, b * BLOCK);
-            let dw = _mm512_cvtph_ps(_mm256_loadu_si256(t.scales().as_ptr() as *const __m256i));
-            for i in 0..M {
-                let bi = (m0 + i) * kb + b;
-                let s = _mm512_sub_epi32(isum[i], _mm512_set1_epi32(T::OFFSET * acts.sum[bi]));
-                acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(acts.d[bi])), acc[i]);
-            }
-        }
-        if let Some(Side { t, b, r }) = side {
-            for j in 0..r {
-                let bj = _mm512_loadu_ps(b.as_ptr().add(j * ROWS));
-                for i in 0..M {
-                    acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(t[(m0 + i) * r + j]), bj, acc[i]);
-                }
-            }
-        }
-        for (i, a) in acc.iter().enumerate() {
-            _mm512_storeu_ps(out.add((m0 + i) * n + rt * ROWS), *a);
-        }
-    }
-
-    /// `unit` for the row count at hand (MT, or fewer for the last chunk).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn unit_any_m<T: Tile>(tiles: &[T], acts: &QuantizedRows, m0: usize, mt: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
-        match mt {
-            1 => unit::<T, 1>(tiles, acts, m0, rt, n, side, out),
-            2 => unit::<T, 2>(tiles, acts, m0, rt, n, side, out),
-            3 => unit::<T, 3>(tiles, acts, m0, rt, n, side, out),
-            _ => unit::<T, MT>(tiles, acts, m0, rt, n, side, out),
-        }
     }
 }
 
@@ -472,13 +374,51 @@ mod tests {
         a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
     }
 
-    /// The packed kernel agrees with candle's matmul on the same quantized weights
-    /// (which also quantizes activations to 8 bits per 32) for every row-chunk size,
-    /// several parts at once, and outputs beyond one tile.
+    fn flat(t: &Tensor) -> Vec<f32> {
+        t.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    }
+
+    /// The packed kernels this CPU runs; a line for each one it cannot run, so a
+    /// missing path is visible in the test output rather than silently skipped.
+    fn kernels_here(test: &str) -> Vec<Kernel> {
+        Kernel::ALL
+            .into_iter()
+            .filter(|k| k.is_packed())
+            .filter(|k| {
+                let missing = k.missing_features();
+                if !missing.is_empty() {
+                    eprintln!("{test}: kernel {k} NOT RUN: this CPU lacks {}", missing.join(", "));
+                }
+                missing.is_empty()
+            })
+            .collect()
+    }
+
+    /// candle's matmul on the same quantized weights (it also quantizes activations
+    /// to 8 bits per 32 for these types).
+    fn candle_matmul(q: &QTensor, x: &[f32], m: usize) -> Vec<f32> {
+        let dev = Device::Cpu;
+        let k = q.shape().dims2().unwrap().1;
+        let xt = Tensor::from_vec(x.to_vec(), (m, k), &dev).unwrap();
+        let same = QTensor::quantize(&q.dequantize(&dev).unwrap(), q.dtype()).unwrap();
+        flat(&QMatMul::from_qtensor(same).unwrap().forward(&xt).unwrap())
+    }
+
+    fn assert_close(got: &[f32], want: &[f32], what: &str) {
+        assert_eq!(got.len(), want.len(), "{what}: length");
+        let scale = want.iter().fold(0f32, |a, v| a.max(v.abs()));
+        let diff = max_abs_diff(got, want);
+        assert!(diff <= 1e-3 * scale.max(1.0), "{what}: max diff {diff} (scale {scale})");
+    }
+
+    /// Every packed kernel this CPU has, forced, agrees with candle's matmul for
+    /// 1–9 activation rows (every row-chunk size and a remainder), several parts in
+    /// one call, and outputs beyond one tile.
     #[test]
     fn packed_matmul_matches_candle_for_q8_0_and_q5_0() {
         let dev = Device::Cpu;
         let (k, ns) = (160, [48usize, 16, 32]);
+        let kernels = kernels_here("packed_matmul_matches_candle");
         for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
             let weights: Vec<Tensor> = ns
                 .iter()
@@ -486,32 +426,41 @@ mod tests {
                 .map(|(i, &n)| Tensor::from_vec(values(n * k, 7 + i as u64), (n, k), &dev).unwrap())
                 .collect();
             let qs: Vec<QTensor> = weights.iter().map(|w| QTensor::quantize(w, dtype).unwrap()).collect();
-            let packed: Vec<PackedMatrix> = qs.iter().filter_map(PackedMatrix::from_qtensor).collect();
-            if !available() {
-                assert!(packed.is_empty(), "nothing is packed on a CPU without AVX-512 VNNI");
-                continue;
-            }
-            assert_eq!(packed.len(), qs.len());
-            assert_eq!(packed[0].is_q5(), dtype == GgmlDType::Q5_0);
-            for m in [1usize, 2, 3, 4, 5, 9] {
-                let x = values(m * k, 100 + m as u64);
+            assert!(qs.iter().all(|q| PackedMatrix::from_qtensor_with(q, Kernel::Fallback).is_none()), "fallback packs nothing");
+            for &kernel in &kernels {
+                let packed: Vec<PackedMatrix> = qs.iter().filter_map(|q| PackedMatrix::from_qtensor_with(q, kernel)).collect();
+                assert_eq!(packed.len(), qs.len(), "{kernel}: every part packs");
+                assert!(packed.iter().all(|p| p.kernel() == kernel && p.is_q5() == (dtype == GgmlDType::Q5_0)));
                 let refs: Vec<&PackedMatrix> = packed.iter().collect();
-                let outs = matmul_many(&refs, &x);
-                let xt = Tensor::from_vec(x.clone(), (m, k), &dev).unwrap();
-                for (q, (out, &n)) in qs.iter().zip(outs.iter().zip(ns.iter())) {
-                    assert_eq!(out.len(), m * n);
-                    let want: Vec<f32> = QMatMul::from_qtensor(QTensor::quantize(&q.dequantize(&dev).unwrap(), dtype).unwrap())
-                        .unwrap()
-                        .forward(&xt)
-                        .unwrap()
-                        .flatten_all()
-                        .unwrap()
-                        .to_vec1()
-                        .unwrap();
-                    let scale = want.iter().fold(0f32, |a, v| a.max(v.abs()));
-                    let diff = max_abs_diff(out, &want);
-                    assert!(diff <= 1e-3 * scale.max(1.0), "{dtype:?} m={m} n={n}: max diff {diff} (scale {scale})");
+                for m in 1..=9usize {
+                    let x = values(m * k, 100 + m as u64);
+                    let outs = matmul_many(&refs, &x);
+                    for (q, (out, &n)) in qs.iter().zip(outs.iter().zip(ns.iter())) {
+                        assert_close(out, &candle_matmul(q, &x, m), &format!("{kernel} {dtype:?} m={m} n={n}"));
+                    }
                 }
+                eprintln!("packed_matmul_matches_candle: kernel {kernel} {dtype:?} ran, m = 1..9, {} parts", ns.len());
+            }
+        }
+    }
+
+    /// Weights and activations at the ends of their ranges (every code ±127 for
+    /// Q8_0, 0 or 31 for Q5_0), where an i16 pair sum without the AVX2 kernel's
+    /// sign trick would saturate.
+    #[test]
+    fn extreme_codes_do_not_saturate() {
+        let dev = Device::Cpu;
+        let (n, k, m) = (32, 256, 3);
+        let w: Vec<f32> = values(n * k, 21).iter().map(|v| if *v < 0.0 { -1.0 } else { 1.0 }).collect();
+        let x: Vec<f32> = values(m * k, 22).iter().map(|v| if *v < 0.0 { -1.0 } else { 1.0 }).collect();
+        let w = Tensor::from_vec(w, (n, k), &dev).unwrap();
+        let kernels = kernels_here("extreme_codes_do_not_saturate");
+        for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
+            let q = QTensor::quantize(&w, dtype).unwrap();
+            for &kernel in &kernels {
+                let p = PackedMatrix::from_qtensor_with(&q, kernel).expect("fits");
+                let got = matmul_many(&[&p], &x).remove(0);
+                assert_close(&got, &candle_matmul(&q, &x, m), &format!("{kernel} {dtype:?} extremes"));
             }
         }
     }
@@ -519,13 +468,30 @@ mod tests {
     #[test]
     fn shapes_the_kernel_cannot_tile_are_left_to_candle() {
         let dev = Device::Cpu;
-        let w = Tensor::from_vec(values(8 * 64, 1), (8, 64), &dev).unwrap();
-        assert!(PackedMatrix::from_qtensor(&QTensor::quantize(&w, GgmlDType::Q8_0).unwrap()).is_none(), "8 rows is not a 16-row tile");
-        let w = Tensor::from_vec(values(16 * 256, 2), (16, 256), &dev).unwrap();
-        assert!(PackedMatrix::from_qtensor(&QTensor::quantize(&w, GgmlDType::Q4K).unwrap()).is_none(), "Q4_K stays with candle");
+        for kernel in kernels_here("shapes_the_kernel_cannot_tile") {
+            let w = Tensor::from_vec(values(8 * 64, 1), (8, 64), &dev).unwrap();
+            let q = QTensor::quantize(&w, GgmlDType::Q8_0).unwrap();
+            assert!(PackedMatrix::from_qtensor_with(&q, kernel).is_none(), "8 rows is not a 16-row tile");
+            let w = Tensor::from_vec(values(16 * 256, 2), (16, 256), &dev).unwrap();
+            let q = QTensor::quantize(&w, GgmlDType::Q4K).unwrap();
+            assert!(PackedMatrix::from_qtensor_with(&q, kernel).is_none(), "Q4_K stays with candle");
+        }
     }
 
-    /// The low-rank side path inside the kernel equals x·Wᵀ + (x·Aᵀ)·Bᵀ done by candle.
+    /// A kernel this CPU lacks never packs (so its code can never run here).
+    #[test]
+    fn kernels_the_cpu_lacks_pack_nothing() {
+        let dev = Device::Cpu;
+        let w = Tensor::from_vec(values(16 * 64, 3), (16, 64), &dev).unwrap();
+        let q = QTensor::quantize(&w, GgmlDType::Q8_0).unwrap();
+        for kernel in Kernel::ALL {
+            let packed = PackedMatrix::from_qtensor_with(&q, kernel).is_some();
+            assert_eq!(packed, kernel.is_packed() && kernel.supported(), "{kernel}");
+        }
+    }
+
+    /// The low-rank side path inside each kernel equals x·Wᵀ + (x·Aᵀ)·Bᵀ done by
+    /// candle, for both weight types and several row counts.
     #[test]
     fn low_rank_side_path_matches_candle() {
         let dev = Device::Cpu;
@@ -533,23 +499,67 @@ mod tests {
         let w = Tensor::from_vec(values(n * k, 11), (n, k), &dev).unwrap();
         let a_t = Tensor::from_vec(values(k * r, 12), (k, r), &dev).unwrap();
         let b_t = (Tensor::from_vec(values(r * n, 13), (r, n), &dev).unwrap() * 0.1).unwrap();
-        let q = QTensor::quantize(&w, GgmlDType::Q5_0).unwrap();
-        let Some(mut p) = PackedMatrix::from_qtensor(&q) else {
-            assert!(!available());
-            return;
-        };
-        let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        assert!(!p.attach_low_rank(&flat(&a_t), &flat(&b_t), r + 1), "sizes that do not fit are refused");
-        assert!(p.attach_low_rank(&flat(&a_t), &flat(&b_t), r));
-        let base = QMatMul::from_qtensor(QTensor::quantize(&w, GgmlDType::Q5_0).unwrap()).unwrap();
-        for m in [1usize, 4, 7] {
-            let x = values(m * k, 40 + m as u64);
-            let got = matmul_many(&[&p], &x).remove(0);
-            let xt = Tensor::from_vec(x, (m, k), &dev).unwrap();
-            let want = flat(&(base.forward(&xt).unwrap() + xt.matmul(&a_t).unwrap().matmul(&b_t).unwrap()).unwrap());
-            let scale = want.iter().fold(0f32, |a, v| a.max(v.abs()));
-            let diff = max_abs_diff(&got, &want);
-            assert!(diff <= 1e-3 * scale.max(1.0), "m={m}: max diff {diff} (scale {scale})");
+        for kernel in kernels_here("low_rank_side_path_matches_candle") {
+            for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
+                let q = QTensor::quantize(&w, dtype).unwrap();
+                let mut p = PackedMatrix::from_qtensor_with(&q, kernel).expect("fits");
+                assert!(!p.attach_low_rank(&flat(&a_t), &flat(&b_t), r + 1), "sizes that do not fit are refused");
+                assert!(p.attach_low_rank(&flat(&a_t), &flat(&b_t), r));
+                for m in [1usize, 4, 7, 9] {
+                    let x = values(m * k, 40 + m as u64);
+                    let got = matmul_many(&[&p], &x).remove(0);
+                    let xt = Tensor::from_vec(x.clone(), (m, k), &dev).unwrap();
+                    let side = flat(&xt.matmul(&a_t).unwrap().matmul(&b_t).unwrap());
+                    let want: Vec<f32> = candle_matmul(&q, &x, m).iter().zip(&side).map(|(a, b)| a + b).collect();
+                    assert_close(&got, &want, &format!("{kernel} {dtype:?} low rank m={m}"));
+                }
+            }
+        }
+    }
+}
+
+/// Timing of each kernel on the 0.5B model's shapes (`cargo test --release -p llm
+/// --lib kernel_speed -- --ignored --nocapture`); printed, never asserted.
+#[cfg(test)]
+mod speed {
+    use super::*;
+    use candle_core::quantized::QMatMul;
+    use candle_core::{Device, Module, Tensor};
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn kernel_speed() {
+        let dev = Device::Cpu;
+        for (n, k) in [(4864usize, 896usize), (896, 4864)] {
+            let w: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 2003) as f32 / 1001.0) - 1.0).collect();
+            let w = Tensor::from_vec(w, (n, k), &dev).unwrap();
+            for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
+                let q = QTensor::quantize(&w, dtype).unwrap();
+                for m in [1usize, 8, 128] {
+                    let x: Vec<f32> = (0..m * k).map(|i| ((i * 31 % 97) as f32 / 48.0) - 1.0).collect();
+                    let reps = if m == 1 { 200 } else { 10 };
+                    for kernel in [Kernel::Avx512Vnni, Kernel::Avx2] {
+                        let Some(p) = PackedMatrix::from_qtensor_with(&q, kernel) else { continue };
+                        let _ = matmul_many(&[&p], &x);
+                        let t0 = Instant::now();
+                        for _ in 0..reps {
+                            std::hint::black_box(matmul_many(&[&p], &x));
+                        }
+                        let ms = t0.elapsed().as_secs_f64() * 1e3 / reps as f64;
+                        eprintln!("{kernel:>10} {dtype:?} {n}x{k} m={m}: {ms:.3} ms, {:.1} GB/s of weights", (q.storage_size_in_bytes() as f64) / ms / 1e6);
+                    }
+                    let mm = QMatMul::from_qtensor(QTensor::quantize(&w, dtype).unwrap()).unwrap();
+                    let xt = Tensor::from_vec(x.clone(), (m, k), &dev).unwrap();
+                    let _ = mm.forward(&xt).unwrap();
+                    let t0 = Instant::now();
+                    for _ in 0..reps {
+                        std::hint::black_box(mm.forward(&xt).unwrap());
+                    }
+                    let ms = t0.elapsed().as_secs_f64() * 1e3 / reps as f64;
+                    eprintln!("{:>10} {dtype:?} {n}x{k} m={m}: {ms:.3} ms", "candle");
+                }
+            }
         }
     }
 }

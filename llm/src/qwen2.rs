@@ -2,9 +2,9 @@
 //! `quantized_qwen2`, with two changes we need: the weights are immutable (`&self`)
 //! and the KV cache is a separate value, so several threads can generate at once
 //! and a prompt prefix's cache can be computed once and cloned per question; and
-//! Q8_0/Q5_0 projections run on our packed VNNI kernel (`packed`), with candle's
-//! kernels for the rest (Q5_0 and friends go to Q8_0 first when the kernel is
-//! unavailable). A LoRA adapter is merged at load or kept as a low-rank side path
+//! Q8_0/Q5_0 projections run on our packed kernels (`packed`: AVX-512 VNNI or AVX2,
+//! picked at start-up by `kernel`), with candle's kernels for the rest (Q5_0 and
+//! friends go to Q8_0 first when no packed kernel runs). A LoRA adapter is merged at load or kept as a low-rank side path
 //! (`LoraMode`).
 
 use crate::lora::{LoraAdapter, LoraMode};
@@ -29,6 +29,17 @@ impl KvCache {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Drops every cached position from `len` on (rejected draft tokens).
+    pub fn truncate(&mut self, len: usize) -> Result<()> {
+        for (k, v) in self.layers.iter_mut().flatten() {
+            if k.dim(2)? > len {
+                *k = k.narrow(2, 0, len)?;
+                *v = v.narrow(2, 0, len)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A projection: the quantized weight, plus the adapter's low-rank pair when it
@@ -39,7 +50,7 @@ struct Linear {
     low_rank: Option<(Tensor, Tensor)>,
 }
 
-/// Our packed VNNI layout where the type, shape and CPU allow it (see `packed`),
+/// Our packed layout where the type, shape and CPU allow it (see `packed`),
 /// otherwise candle's own quantized matmul.
 #[derive(Debug, Clone)]
 enum Weight {
@@ -322,6 +333,9 @@ impl Qwen2 {
         let head_dim = hidden / n_head;
         // Prompts here are a few hundred tokens; a 4k table keeps memory small.
         let context_length = context_length.min(4096);
+        if let Err(e) = crate::kernel::Kernel::selected() {
+            candle_core::bail!("{e}");
+        }
         let config = Config { n_head, n_kv_head, head_dim, hidden, n_layer, context_length };
 
         let mut ld = Loader { ct, reader, device, adapter };
@@ -435,7 +449,24 @@ impl Qwen2 {
 
     /// Run `tokens` after the cached ones; returns logits of the last position.
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
+        let h = self.hidden_states(tokens, cache)?;
+        let last = self.norm.forward(&h.i((.., tokens.len() - 1.., ..))?)?;
+        self.lm_head.forward(&last)?.squeeze(0)?.squeeze(0)
+    }
+
+    /// Run `tokens` after the cached ones; returns logits of every position
+    /// (tokens × vocab), as a draft's verification needs.
+    pub fn forward_all(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
+        let h = self.hidden_states(tokens, cache)?;
+        self.lm_head.forward(&self.norm.forward(&h)?)?.squeeze(0)
+    }
+
+    /// The last layer's output for `tokens` (1, tokens, hidden), appending to `cache`.
+    fn hidden_states(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
         let pos = cache.len();
+        if tokens.is_empty() {
+            candle_core::bail!("no tokens to run");
+        }
         if pos + tokens.len() > self.config.context_length {
             candle_core::bail!("sequence of {} tokens exceeds context {}", pos + tokens.len(), self.config.context_length);
         }
@@ -453,8 +484,7 @@ impl Qwen2 {
             let y = layer.mlp.down.forward(&(candle_nn::ops::silu(&gate)? * up)?)?;
             h = (y + residual)?;
         }
-        let last = self.norm.forward(&h.i((.., seq - 1.., ..))?)?;
-        self.lm_head.forward(&last)?.squeeze(0)?.squeeze(0)
+        Ok(h)
     }
 
     pub fn argmax(logits: &Tensor) -> Result<u32> {

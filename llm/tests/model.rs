@@ -41,7 +41,7 @@ fn prompt() -> ChatPrompt {
 #[test]
 fn greedy_generation_is_deterministic_reuses_prefix_and_is_thread_safe() {
     let g = generator();
-    let opts = GenOptions { max_new_tokens: 60, cancel: None };
+    let opts = GenOptions { max_new_tokens: 60, cancel: None, ..Default::default() };
     let a = g.generate(&prompt(), &opts).unwrap();
     let b = g.generate(&prompt(), &opts).unwrap();
     assert_eq!(a.text, b.text);
@@ -59,7 +59,7 @@ fn greedy_generation_is_deterministic_reuses_prefix_and_is_thread_safe() {
 #[test]
 fn cancel_flag_stops_generation() {
     let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let r = generator().generate(&prompt(), &GenOptions { max_new_tokens: 50, cancel: Some(flag) });
+    let r = generator().generate(&prompt(), &GenOptions { max_new_tokens: 50, cancel: Some(flag), ..Default::default() });
     assert!(matches!(r, Err(LlmError::Cancelled)), "{r:?}");
 }
 
@@ -137,7 +137,7 @@ fn zero_adapter_changes_nothing() {
         ]),
         8,
     );
-    let opts = GenOptions { max_new_tokens: 40, cancel: None };
+    let opts = GenOptions { max_new_tokens: 40, cancel: None, ..Default::default() };
     let base = generator().generate(&prompt(), &opts).unwrap().text;
     let merged = QwenGenerator::load(&model_path(), Some(&dir)).unwrap();
     assert_eq!(merged.generate(&prompt(), &opts).unwrap().text, base);
@@ -153,7 +153,7 @@ fn zero_adapter_changes_nothing() {
 #[test]
 fn committed_adapter_gives_the_same_sql_merged_or_at_run_time() {
     let dir = catalog::repo_root().join("models/lora");
-    let opts = GenOptions { max_new_tokens: 60, cancel: None };
+    let opts = GenOptions { max_new_tokens: 60, cancel: None, ..Default::default() };
     let merged = QwenGenerator::load_with(&model_path(), Some(&dir), LoraMode::Merge).unwrap();
     let a = merged.generate(&prompt(), &opts).unwrap().text;
     drop(merged);

@@ -78,7 +78,7 @@ fn http_backend_against_real_llama_server() {
         system: engine::prompt::SYSTEM_PROMPT.into(),
         user: "表 big 的列：\n营业收入 REAL\n公司名称 TEXT -- 公司全称\n年份 TEXT -- 如'2021年'\n问题：2021年比亚迪股份有限公司的营业收入是多少？".into(),
     };
-    let out = g.generate(&prompt, &GenOptions { max_new_tokens: 80, cancel: None }).unwrap();
+    let out = g.generate(&prompt, &GenOptions { max_new_tokens: 80, cancel: None, ..Default::default() }).unwrap();
     assert!(out.text.to_uppercase().contains("SELECT"), "{}", out.text);
     assert!(out.prompt_tokens > 20 && out.new_tokens > 0, "{out:?}");
 

@@ -1,0 +1,109 @@
+//! The LoRA engine writes the same SQL on this CPU's kernel as the committed
+//! evaluation records (`docs/results/valid_lora.json`, written on the AVX-512 VNNI
+//! path), for every valid question that record holds SQL for, with the adapter
+//! merged and at run time. Integer dot products are exact on every packed kernel,
+//! so only f32 summation order may differ; greedy decoding should not notice.
+//!
+//! The kernel is `NL2SQL_KERNEL` when set, else AVX2 when this CPU has it (the
+//! path this test was written for). A second test checks that prompt-lookup
+//! speculative decoding writes what plain greedy decoding writes. Run them optimized:
+//! `cargo test --release -p nl2sql-tests --test same_sql_per_kernel`.
+
+use engine::{Config, Engine, Generator};
+use llm::{GenOptions, Kernel, LoraMode, ModelSize};
+use std::collections::BTreeMap;
+
+fn recorded_sql() -> BTreeMap<String, (String, String)> {
+    let path = catalog::repo_root().join("docs/results/valid_lora.json");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("valid_lora.json")).expect("json");
+    let items = report["items"].as_array().expect("items");
+    assert_eq!(items.len(), 125, "the record covers the 125 valid questions");
+    items
+        .iter()
+        .filter_map(|i| Some((i["id"].as_str()?.to_string(), (i["question"].as_str()?.to_string(), i["sql"].as_str()?.to_string()))))
+        .collect()
+}
+
+/// Every valid question from the dataset, by id.
+fn valid_questions() -> BTreeMap<String, String> {
+    let path = catalog::repo_root().join("datasets/finglm/nl2sql_valid.jsonl");
+    std::fs::read_to_string(path)
+        .expect("valid set")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("jsonl line");
+            (v["id"].as_str().expect("id").to_string(), v["question"].as_str().expect("question").to_string())
+        })
+        .collect()
+}
+
+/// The kernel under test: `NL2SQL_KERNEL`, else AVX2; `None` (with a line saying
+/// so) when this CPU lacks AVX2 and nothing is forced.
+fn kernel_under_test(test: &str) -> Option<Kernel> {
+    if std::env::var("NL2SQL_KERNEL").is_err() {
+        if !Kernel::Avx2.supported() {
+            eprintln!("{test}: NOT RUN: this CPU lacks AVX2 and NL2SQL_KERNEL is not set");
+            return None;
+        }
+        std::env::set_var("NL2SQL_KERNEL", "avx2");
+    }
+    Some(Kernel::selected().expect("the forced kernel runs on this CPU"))
+}
+
+fn lora_engine(mode: LoraMode) -> Engine {
+    let adapter = engine::answer::default_adapter().expect("the committed adapter in models/lora");
+    let generator = Generator::Local { model: None, size: ModelSize::Qwen05B, adapter: Some(adapter), lora_mode: mode };
+    Engine::open(Config { generator, show_progress: false, ..Config::default() }).expect("engine")
+}
+
+/// Prompt-lookup speculative decoding writes exactly what plain greedy decoding
+/// writes, for the prompt of every one of the 125 valid questions.
+#[test]
+fn speculative_decoding_writes_what_plain_greedy_writes() {
+    let Some(kernel) = kernel_under_test("speculative_decoding") else { return };
+    let e = lora_engine(LoraMode::Merge);
+    let (mut plain_steps, mut spec_steps, mut tokens, mut compared) = (0, 0, 0, 0);
+    let mut differ = Vec::new();
+    for (id, question) in valid_questions() {
+        let Ok(recall) = e.recaller.recall(&question) else { continue };
+        let prompt = e.prompt_for(&recall);
+        let plain = e.generator.generate(&prompt, &GenOptions { draft_tokens: 0, ..e.gen_options() }).expect("plain");
+        let spec = e.generator.generate(&prompt, &GenOptions { draft_tokens: 8, ..e.gen_options() }).expect("speculative");
+        compared += 1;
+        if plain.text != spec.text {
+            differ.push(format!("{id} {question}\n  plain: {}\n  draft: {}", plain.text, spec.text));
+        }
+        assert_eq!(plain.decode_steps, plain.new_tokens, "{id}: one step per token without drafts");
+        (plain_steps, spec_steps, tokens) = (plain_steps + plain.decode_steps, spec_steps + spec.decode_steps, tokens + spec.new_tokens);
+    }
+    eprintln!(
+        "kernel {kernel}: {compared} prompts, {tokens} tokens: {plain_steps} plain steps, {spec_steps} with drafts ({:.2} tokens/step)",
+        tokens as f64 / spec_steps.max(1) as f64
+    );
+    assert!(compared >= 120, "only {compared} of 125 questions reached the model");
+    assert!(differ.is_empty(), "{} outputs differ with drafts:\n{}", differ.len(), differ.join("\n"));
+}
+
+#[test]
+fn lora_engine_writes_the_recorded_sql_on_this_kernel() {
+    let Some(kernel) = kernel_under_test("same_sql_per_kernel") else { return };
+    let questions = valid_questions();
+    assert_eq!(questions.len(), 125);
+    let recorded = recorded_sql();
+    eprintln!("kernel {kernel}: {} of 125 valid questions have recorded SQL (the rest are gold errors)", recorded.len());
+    let mut differ = Vec::new();
+    for mode in [LoraMode::Merge, LoraMode::Runtime] {
+        let e = lora_engine(mode);
+        assert!(e.generator.describe().ends_with(&format!("kernel {kernel}")), "{}", e.generator.describe());
+        for (id, (question, want)) in &recorded {
+            assert_eq!(questions.get(id), Some(question), "{id}: the record's question is the dataset's");
+            let got = e.answer(question).ok().and_then(|a| a.sql);
+            if got.as_deref() != Some(want.as_str()) {
+                differ.push(format!("{mode:?} {id} {question}\n  recorded: {want}\n  got:      {got:?}"));
+            }
+        }
+        eprintln!("kernel {kernel}, {mode:?}: {} questions compared", recorded.len());
+    }
+    assert!(differ.is_empty(), "{} answers differ from the record on kernel {kernel}:\n{}", differ.len(), differ.join("\n"));
+}
