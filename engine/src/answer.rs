@@ -203,7 +203,11 @@ impl Engine {
             recall,
         };
         if class == QuestionClass::Unsupported {
-            answer.sentence = "无法从数据库回答：这个问题需要数据库以外的信息（观点、原因或预测）。".into();
+            answer.sentence = if crate::classify::is_instruction(&answer.question) {
+                "不予执行：这是对引擎的指令（改变规则、索要提示或执行给定的SQL），不是关于数据的问题。SQL请用 `nl2sql sql` 经校验执行。".into()
+            } else {
+                "无法从数据库回答：这个问题需要数据库以外的信息（观点、原因或预测）。".into()
+            };
             answer.timings = finish(timings, t0);
             return Ok(answer);
         }
@@ -236,7 +240,7 @@ impl Engine {
                 }
                 Ok(mut checked) => {
                     attempt.repairs = checked.repairs.iter().map(|r| r.to_string()).collect();
-                    let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker()).fix(&mut checked.statement);
+                    let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker()).with_mentions(&answer.recall.entities.companies).fix(&mut checked.statement);
                     if !fixed.is_empty() {
                         checked.sql = checked.statement.to_string();
                         attempt.repairs.extend(fixed.iter().map(|(f, t)| format!("公司名称取值 '{f}' → '{t}' (canonical company name)")));

@@ -12,15 +12,27 @@ use std::ops::ControlFlow;
 /// gets rewritten to.
 pub struct CompanyNames<'a> {
     linker: &'a EntityLinker,
+    /// Mentions recall linked in this question (「爱尔」 → 爱尔眼科医院集团股份有限公司):
+    /// short forms no global key holds, valid for this question only.
+    mentions: Vec<(String, String)>,
 }
 
 impl<'a> CompanyNames<'a> {
     pub fn new(linker: &'a EntityLinker) -> CompanyNames<'a> {
-        CompanyNames { linker }
+        CompanyNames { linker, mentions: Vec::new() }
+    }
+
+    /// Also rewrite the mentions recall linked in the question being answered.
+    pub fn with_mentions(mut self, companies: &[recall::CompanyMatch]) -> CompanyNames<'a> {
+        self.mentions = companies.iter().map(|c| (c.mention.clone(), c.full_name.clone())).collect();
+        self
     }
 
     /// The full name for a literal that is not one already.
     fn canonical(&self, s: &str) -> Option<String> {
+        if let Some((_, full)) = self.mentions.iter().find(|(m, full)| m == s.trim() && full != s) {
+            return Some(full.clone());
+        }
         self.linker.company_named(s).filter(|c| c.full_name != s).map(|c| c.full_name.clone())
     }
 

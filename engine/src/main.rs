@@ -113,7 +113,7 @@ enum Command {
         #[arg(long, default_value = "chatml")]
         format: String,
         /// Evaluation sets whose questions must not be trained on.
-        #[arg(long, default_values = ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl"])]
+        #[arg(long, default_values = ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl", "datasets/analyst_dev/analyst_dev.jsonl", "datasets/paraphrase/paraphrase.jsonl", "datasets/paraphrase/paraphrase2.jsonl"])]
         exclude: Vec<PathBuf>,
     },
     /// Download and verify the model files.

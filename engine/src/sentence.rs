@@ -127,7 +127,7 @@ fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult)
     let year = if recall.entities.years.len() == 1 { recall.entities.years[0].clone() } else { String::new() };
     let single = (result.rows.len() == 1 && result.columns.len() == 1).then(|| &result.rows[0][0]);
     match recall.intent {
-        Intent::Aggregate { op } if single.is_some() => {
+        Intent::Aggregate { op } if single.is_some_and(|v| as_number(v).is_some()) => {
             let v = single?;
             let col = &result.columns[0];
             let metric = recall.columns.iter().find(|c| !c.mandatory).map(|c| c.name.clone()).unwrap_or_else(|| col.clone());
@@ -139,6 +139,14 @@ fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult)
                 Aggregate::Max => format!("{year}{metric}最高为{}。", with_unit(v, &unit, dec)),
                 Aggregate::Min => format!("{year}{metric}最低为{}。", with_unit(v, &unit, dec)),
             })
+        }
+        // 「有几家」 answered with the list itself: the count is the number of distinct
+        // companies listed (never when the row cap cut the list).
+        Intent::Aggregate { op: Aggregate::Count } if !result.truncated && result.columns.len() <= 3 => {
+            let distinct: std::collections::BTreeSet<String> = result.rows.iter().map(|r| r[0].to_string()).collect();
+            let shown: Vec<String> = distinct.iter().take(5).cloned().collect();
+            let more = if distinct.len() > 5 { "等" } else { "" };
+            Some(format!("{year}符合条件的公司共有{}家（{}{more}）。", distinct.len(), shown.join("、")))
         }
         Intent::Compare { order, .. } | Intent::Rank { order, .. } if result.rows.len() >= 2 => {
             let (ni, vi) = name_and_value(result)?;

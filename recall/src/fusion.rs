@@ -205,9 +205,7 @@ impl Recaller {
         let q = check_question(question, self.config.max_question_chars)?;
         let cfg = &self.config;
         let n = self.columns.len();
-        let mut score = vec![0f32; n];
-        let mut evidence: Vec<Vec<Evidence>> = vec![Vec::new(); n];
-        let mut pinned = vec![false; n];
+        let mut sc = Scores::new(n);
 
         let (mut companies, company_spans) = self.linker.link_companies(q);
         let (years, year_spans) = self.linker.link_years(q);
@@ -215,33 +213,9 @@ impl Recaller {
         let amounts: Vec<_> = crate::amounts::find_amounts(q).into_iter().filter(|a| !company_spans.iter().any(|c| a.span.0 < c.1 && c.0 < a.span.1)).collect();
         let blocked: Vec<Span> = company_spans.iter().chain(&year_spans).copied().chain(amounts.iter().map(|a| a.span)).collect();
 
-        // 1. Verbatim names, aliases, metrics.
-        let mut metrics = Vec::new();
-        let hits = if cfg.use_exact { self.exact.find(q, &blocked) } else { Vec::new() };
-        for h in &hits {
-            let cols: Vec<usize> = match h.target {
-                Target::Column(i) => vec![i],
-                Target::Metric(m) => {
-                    let metric = &self.metrics[m];
-                    if !metrics.contains(metric) {
-                        metrics.push(metric.clone());
-                    }
-                    metric.columns.iter().filter_map(|c| self.columns.iter().position(|e| &e.name == c)).collect()
-                }
-                Target::Place => {
-                    let column = self.place_column(q);
-                    self.columns.iter().position(|e| e.name == column).into_iter().collect()
-                }
-            };
-            for i in cols {
-                pinned[i] = true;
-                score[i] = score[i].max(cfg.w_exact);
-                evidence[i].push(Evidence { word: h.mention.clone(), path: h.path, score: 1.0 });
-            }
-        }
+        // 1. Verbatim names, aliases, metrics; 2. the words outside entity and exact spans.
+        let (hits, metrics) = self.exact_step(q, &blocked, &mut sc);
         let exact_spans: Vec<Span> = hits.iter().map(|h| h.span).collect();
-
-        // 2. Words outside entity and exact spans.
         let words: Vec<_> = self
             .segmenter
             .words(q)
@@ -251,79 +225,12 @@ impl Recaller {
                 !blocked.iter().chain(&exact_spans).any(|b| b.0 <= sp.0 && sp.1 <= b.1)
             })
             .collect();
-
-        // 3. Lexical: each word against names and aliases.
-        let mut explained = vec![false; words.len()];
-        if cfg.use_lexical {
-            for (wi, w) in words.iter().enumerate() {
-                for (i, c) in self.columns.iter().enumerate() {
-                    let s = best_similarity(&w.text, &c.name, &c.aliases);
-                    if s >= 0.5 {
-                        explained[wi] = true;
-                    }
-                    if s >= cfg.lexical_min {
-                        let v = cfg.w_lexical * s;
-                        if v > score[i] || !pinned[i] {
-                            score[i] = score[i].max(v);
-                        }
-                        evidence[i].push(Evidence { word: w.text.clone(), path: MatchPath::Lexical, score: s });
-                    }
-                }
-            }
-        }
-
-        // 3b. Dense: each word's nearest columns by cosine, gated by edit distance.
-        if let (true, Some(dense)) = (cfg.use_dense, &self.dense) {
-            let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-            let all = dense.column_scores(&texts)?;
-            let mut best: Vec<Option<(f32, usize)>> = vec![None; n];
-            for (wi, scores) in all.iter().enumerate() {
-                for (i, cos) in dense::top_k_of(scores, cfg.dense_top_k) {
-                    if cos < cfg.dense_min {
-                        break;
-                    }
-                    let c = &self.columns[i];
-                    // Embeddings put 营业收入 near 营业成本 and every 费用 near every
-                    // other: a hit must also look like the column's name or an alias,
-                    // unless the model is very sure.
-                    if cfg.dense_gate && cos < cfg.gate_cos_bypass && best_similarity(&words[wi].text, &c.name, &c.aliases) < cfg.gate_lexical_min {
-                        continue;
-                    }
-                    if best[i].is_none_or(|(b, _)| cos > b) {
-                        best[i] = Some((cos, wi));
-                    }
-                }
-            }
-            for (i, b) in best.into_iter().enumerate() {
-                if let Some((cos, wi)) = b {
-                    // Cosine is already in [0, 1] for these unit vectors; like the
-                    // lexical similarity it is weighted as is, so a confident hit
-                    // (w_dense · cos ≥ min_score) can keep a column on its own.
-                    score[i] += cfg.w_dense * cos;
-                    evidence[i].push(Evidence { word: words[wi].text.clone(), path: MatchPath::Dense, score: cos });
-                }
-            }
-        }
-
-        // 4. BM25 over the docs with the remaining words and their bigrams.
-        if cfg.use_bm25 && !words.is_empty() {
-            let mut terms: Vec<String> = Vec::new();
-            for w in &words {
-                terms.push(w.text.clone());
-                terms.extend(bigrams(&w.text));
-            }
-            let raw = self.bm25.scores(&terms);
-            let max = raw.iter().copied().fold(0f32, f32::max);
-            if max > 0.0 {
-                for (i, r) in raw.into_iter().enumerate() {
-                    let s = r / max;
-                    if s > 0.3 {
-                        score[i] += cfg.w_bm25 * s;
-                        evidence[i].push(Evidence { word: words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "), path: MatchPath::Bm25, score: s });
-                    }
-                }
-            }
-        }
+        // 3. Lexical, dense and BM25 evidence for the remaining words.
+        let explained = self.lexical_step(&words, &mut sc);
+        self.dense_step(&words, &mut sc)?;
+        self.bm25_step(&words, &mut sc);
+        let Scores { score, evidence, pinned } = &mut sc;
+        let (score, evidence, pinned) = (score, evidence, pinned);
 
         let mandatory: Vec<usize> = MANDATORY_COLUMNS.iter().filter_map(|m| self.columns.iter().position(|c| c.name == *m)).collect();
 
@@ -413,6 +320,138 @@ impl Recaller {
 
 /// Words that make a leftover a question phrase rather than a company name.
 const QUESTION_MARKS: [&str; 10] = ["最", "排名", "第", "哪", "多少", "几", "什么", "是否", "怎么", "如何"];
+
+/// Per-column fused score, evidence and whether an exact match pinned it.
+struct Scores {
+    score: Vec<f32>,
+    evidence: Vec<Vec<Evidence>>,
+    pinned: Vec<bool>,
+}
+
+impl Scores {
+    fn new(n: usize) -> Scores {
+        Scores { score: vec![0f32; n], evidence: vec![Vec::new(); n], pinned: vec![false; n] }
+    }
+
+    /// Keep the larger of the old score and `v` (exact and lexical hits).
+    fn raise(&mut self, i: usize, v: f32, ev: Evidence) {
+        self.score[i] = self.score[i].max(v);
+        self.evidence[i].push(ev);
+    }
+
+    /// Add `v` to the score (dense and BM25 hits reinforce what others found).
+    fn add(&mut self, i: usize, v: f32, ev: Evidence) {
+        self.score[i] += v;
+        self.evidence[i].push(ev);
+    }
+}
+
+impl Recaller {
+    /// Verbatim names, aliases, metrics and places: pinned columns, and the metrics named.
+    fn exact_step(&self, q: &str, blocked: &[Span], sc: &mut Scores) -> (Vec<crate::exact::ExactHit>, Vec<Metric>) {
+        let mut metrics: Vec<Metric> = Vec::new();
+        let hits = if self.config.use_exact { self.exact.find(q, blocked) } else { Vec::new() };
+        for h in &hits {
+            let cols: Vec<usize> = match h.target {
+                Target::Column(i) => vec![i],
+                Target::Metric(m) => {
+                    let metric = &self.metrics[m];
+                    if !metrics.contains(metric) {
+                        metrics.push(metric.clone());
+                    }
+                    metric.columns.iter().filter_map(|c| self.columns.iter().position(|e| &e.name == c)).collect()
+                }
+                Target::Place => {
+                    let column = self.place_column(q);
+                    self.columns.iter().position(|e| e.name == column).into_iter().collect()
+                }
+            };
+            for i in cols {
+                sc.pinned[i] = true;
+                sc.raise(i, self.config.w_exact, Evidence { word: h.mention.clone(), path: h.path, score: 1.0 });
+            }
+        }
+        (hits, metrics)
+    }
+
+    /// Each word against names and aliases by edit distance; returns which words
+    /// look like some column at all (the rest may be company mentions).
+    fn lexical_step(&self, words: &[crate::segment::Word], sc: &mut Scores) -> Vec<bool> {
+        let cfg = &self.config;
+        let mut explained = vec![false; words.len()];
+        if !cfg.use_lexical {
+            return explained;
+        }
+        for (wi, w) in words.iter().enumerate() {
+            for (i, c) in self.columns.iter().enumerate() {
+                let s = best_similarity(&w.text, &c.name, &c.aliases);
+                explained[wi] |= s >= 0.5;
+                if s >= cfg.lexical_min {
+                    sc.raise(i, cfg.w_lexical * s, Evidence { word: w.text.clone(), path: MatchPath::Lexical, score: s });
+                }
+            }
+        }
+        explained
+    }
+
+    /// Each word's nearest columns by cosine, gated by edit distance; the best word per column counts.
+    fn dense_step(&self, words: &[crate::segment::Word], sc: &mut Scores) -> Result<(), RecallError> {
+        let cfg = &self.config;
+        let (true, Some(dense)) = (cfg.use_dense, &self.dense) else { return Ok(()) };
+        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        let all = dense.column_scores(&texts)?;
+        let mut best: Vec<Option<(f32, usize)>> = vec![None; self.columns.len()];
+        for (wi, scores) in all.iter().enumerate() {
+            for (i, cos) in dense::top_k_of(scores, cfg.dense_top_k) {
+                if cos < cfg.dense_min {
+                    break;
+                }
+                let c = &self.columns[i];
+                // Embeddings put 营业收入 near 营业成本 and every 费用 near every
+                // other: a hit must also look like the column's name or an alias,
+                // unless the model is very sure.
+                if cfg.dense_gate && cos < cfg.gate_cos_bypass && best_similarity(&words[wi].text, &c.name, &c.aliases) < cfg.gate_lexical_min {
+                    continue;
+                }
+                if best[i].is_none_or(|(b, _)| cos > b) {
+                    best[i] = Some((cos, wi));
+                }
+            }
+        }
+        for (i, b) in best.into_iter().enumerate() {
+            if let Some((cos, wi)) = b {
+                // Cosine is in [0, 1] for these unit vectors and weighted as is, so a
+                // confident hit (w_dense · cos ≥ min_score) can keep a column on its own.
+                sc.add(i, cfg.w_dense * cos, Evidence { word: words[wi].text.clone(), path: MatchPath::Dense, score: cos });
+            }
+        }
+        Ok(())
+    }
+
+    /// BM25 over the column docs with the remaining words and their bigrams.
+    fn bm25_step(&self, words: &[crate::segment::Word], sc: &mut Scores) {
+        if !self.config.use_bm25 || words.is_empty() {
+            return;
+        }
+        let mut terms: Vec<String> = Vec::new();
+        for w in words {
+            terms.push(w.text.clone());
+            terms.extend(bigrams(&w.text));
+        }
+        let raw = self.bm25.scores(&terms);
+        let max = raw.iter().copied().fold(0f32, f32::max);
+        if max <= 0.0 {
+            return;
+        }
+        let joined = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+        for (i, r) in raw.into_iter().enumerate() {
+            let s = r / max;
+            if s > 0.3 {
+                sc.add(i, self.config.w_bm25 * s, Evidence { word: joined.clone(), path: MatchPath::Bm25, score: s });
+            }
+        }
+    }
+}
 
 /// What `link_leftovers` found.
 struct LeftoverLinks {

@@ -136,3 +136,40 @@ fn engine_answers_from_several_threads() {
     });
     assert_eq!(solo, par);
 }
+
+/// The four analyst questions of the understanding issue, each as the issue states it.
+#[test]
+fn analyst_short_forms_amounts_ambiguity_and_unknown_companies() {
+    let e = engine();
+    let exec = Executor::open(&catalog::default_db_path(), ExecLimits::default()).unwrap();
+    let gold = |sql: &str| exec.run(&e.guard.check(sql).unwrap()).unwrap();
+
+    // A short form no key holds (「爱尔」), and the amount also in 亿元.
+    let a = e.answer("爱尔2021年营收多少亿").expect("answer");
+    let g = gold("SELECT 营业收入 FROM big WHERE 公司名称 = '爱尔眼科医院集团股份有限公司' AND 年份 = '2021年'");
+    assert!(a.result.as_ref().is_some_and(|r| results_match(r, &g, false)), "{:?} {:?}", a.sql, a.result);
+    assert!(a.sentence.contains("亿元"), "{}", a.sentence);
+
+    // 50亿 is 5000000000 in the SQL, and the sentence gives the count.
+    let a = e.answer("2020年净利超过50亿的公司有几家").expect("answer");
+    assert!(a.sql.as_deref().is_some_and(|s| s.contains("5000000000") && !s.contains("50000000000")), "{:?}", a.sql);
+    let n = gold("SELECT COUNT(*) FROM big WHERE 年份 = '2020年' AND 净利润 > 5000000000");
+    let want = format!("共有{}家", n.rows[0][0]);
+    assert!(a.sentence.contains(&want), "want {want}: {}", a.sentence);
+
+    // Several companies fit 「招商」: an error listing them, never a guess.
+    match e.answer("招商2021年净利") {
+        Err(engine::Error::AmbiguousCompany { mention, candidates }) => {
+            assert_eq!(mention, "招商");
+            let names: Vec<&str> = candidates.iter().map(|(_, short)| short.as_str()).collect();
+            assert!(names.contains(&"招商银行") && names.contains(&"招商证券") && names.contains(&"招商蛇口"), "{names:?}");
+        }
+        other => panic!("expected AmbiguousCompany, got {:?}", other.map(|a| a.sql)),
+    }
+
+    // A company the database does not hold: 未找到公司, no SQL with the raw name.
+    match e.answer("字节跳动2021年营收") {
+        Err(engine::Error::UnknownCompany { mention, .. }) => assert_eq!(mention, "字节跳动"),
+        other => panic!("expected UnknownCompany, got {:?}", other.map(|a| a.sql)),
+    }
+}

@@ -8,10 +8,31 @@ fn questions(rel: &str) -> Vec<String> {
     text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["question"].as_str().unwrap().to_string()).collect()
 }
 
+/// Every evaluation list, the analysts' dev set and the paraphrase probes included.
+const EVAL_SETS: [&str; 6] = [
+    "datasets/finglm/nl2sql_valid.jsonl",
+    "datasets/finglm/lookup_b.jsonl",
+    "datasets/finglm/lookup_c.jsonl",
+    "datasets/analyst_dev/analyst_dev.jsonl",
+    "datasets/paraphrase/paraphrase.jsonl",
+    "datasets/paraphrase/paraphrase2.jsonl",
+];
+
+/// Pairs generated for training (train/gen_pairs.py) share no question with an evaluation set.
+#[test]
+fn generated_pairs_hold_no_evaluation_question() {
+    let eval: HashSet<String> = EVAL_SETS.iter().flat_map(|s| questions(s)).map(|q| engine::sft::normalize_question(&q)).collect();
+    let pairs = questions("datasets/generated/template_pairs.jsonl");
+    assert!(pairs.len() > 1000, "{} pairs", pairs.len());
+    for q in pairs {
+        assert!(!eval.contains(&engine::sft::normalize_question(&q)), "evaluation question in generated pairs: {q}");
+    }
+}
+
 #[test]
 fn no_evaluation_question_is_in_the_training_data() {
     let mut eval = HashSet::new();
-    for set in ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl"] {
+    for set in EVAL_SETS {
         eval.extend(questions(set).iter().map(|q| engine::sft::normalize_question(q)));
     }
     let text = std::fs::read_to_string(catalog::repo_root().join("train/data/sft_train.jsonl")).unwrap();
