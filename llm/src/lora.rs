@@ -82,7 +82,7 @@ fn read_config(dir: &Path) -> Result<AdapterConfig, LlmError> {
     }
     let scale = cfg.scale();
     if !cfg.lora_alpha.is_finite() || !scale.is_finite() || scale.abs() > MAX_SCALE {
-        return Err(err(&cfg_path, format!("lora_alpha {} gives scale {scale}, outside ±{MAX_SCALE}", cfg.lora_alpha)));
+        return Err(err(&cfg_path, format!("lora_alpha {:e} gives scale {scale:e}, outside ±{MAX_SCALE}", cfg.lora_alpha)));
     }
     Ok(cfg)
 }
