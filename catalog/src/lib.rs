@@ -25,8 +25,10 @@ pub const SHORT_NAME_COLUMN: &str = "股票简称";
 pub enum CatalogError {
     #[error("database not found at {0} (run from the repository root or pass --db)")]
     DbMissing(PathBuf),
-    #[error("cannot open database {path}: {source}")]
+    #[error("cannot open database {path}: {source} (pass --db with the path of an SQLite database)")]
     Open { path: PathBuf, source: rusqlite::Error },
+    #[error("database {0} has a write-ahead log with changes not yet in the file; checkpoint it first (sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)')")]
+    PendingWal(PathBuf),
     #[error("cannot read schema of {path}: {source}")]
     Schema { path: PathBuf, source: rusqlite::Error },
     #[error("cannot read column docs {path}: {message}")]
@@ -138,12 +140,34 @@ pub fn open_read_only(path: &Path) -> Result<Connection, CatalogError> {
     if !path.exists() {
         return Err(CatalogError::DbMissing(path.to_path_buf()));
     }
+    // `immutable=1`: no locks, no `-wal`/`-shm`/journal files next to the database.
+    // That reads only the main file, so a WAL whose changes are not yet in it is refused.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return Err(CatalogError::PendingWal(path.to_path_buf()));
+    }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|source| CatalogError::Open { path: path.to_path_buf(), source })?;
-    conn.pragma_update(None, "query_only", 1)
-        .map_err(|source| CatalogError::Open { path: path.to_path_buf(), source })?;
+    let open_err = |source| CatalogError::Open { path: path.to_path_buf(), source };
+    let conn = Connection::open_with_flags(immutable_uri(path), flags).map_err(open_err)?;
+    conn.pragma_update(None, "query_only", 1).map_err(open_err)?;
+    // Sorts, DISTINCT and recursion keep their temporary B-trees in memory, never in /var/tmp.
+    conn.pragma_update(None, "temp_store", "MEMORY").map_err(open_err)?;
     Ok(conn)
+}
+
+/// `file:<path>?immutable=1`, the path percent-encoded (a `?` or `#` in it stays part of it).
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 impl Catalog {

@@ -52,6 +52,9 @@ pub enum Generator {
     Http { url: String, model: String },
 }
 
+/// Most model threads `Config::threads` may ask for.
+pub const MAX_THREADS: usize = 256;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub db: PathBuf,
@@ -142,8 +145,15 @@ impl Engine {
     pub fn open(config: Config) -> Result<Engine, Error> {
         let t0 = Instant::now();
         if let Some(n) = config.threads {
-            // candle's CPU kernels run on rayon's global pool.
-            let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+            // candle's CPU kernels run on rayon's global pool; a pool that cannot start is an error, not a later panic.
+            // (A pool built by an earlier engine in this process is fine.)
+            let started = if n == 0 || n > MAX_THREADS { Err(format!("{n} is out of range")) } else { rayon::ThreadPoolBuilder::new().num_threads(n).build_global().map_err(|e| e.to_string()) };
+            match started {
+                Err(e) if !e.contains("already been initialized") => {
+                    return Err(Error::Setup(format!("cannot start {n} model threads ({e}); give --threads 1 to {MAX_THREADS}")))
+                }
+                _ => {}
+            }
         }
         let catalog = Arc::new(Catalog::load(&config.db, &config.schema)?);
         let recaller = Recaller::open_default(&catalog)?;
@@ -240,10 +250,14 @@ impl Engine {
                 }
                 Ok(mut checked) => {
                     attempt.repairs = checked.repairs.iter().map(|r| r.to_string()).collect();
-                    let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker()).with_mentions(&answer.recall.entities.companies).fix(&mut checked.statement);
+                    // A rewrite after approval is approved again before it can run.
+                    let mut statement = checked.statement.clone();
+                    let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker()).with_mentions(&answer.recall.entities.companies).fix(&mut statement);
                     if !fixed.is_empty() {
-                        checked.sql = checked.statement.to_string();
-                        attempt.repairs.extend(fixed.iter().map(|(f, t)| format!("公司名称取值 '{f}' → '{t}' (canonical company name)")));
+                        if let Ok(again) = self.guard.recheck(&checked, &statement) {
+                            checked = again;
+                            attempt.repairs.extend(fixed.iter().map(|(f, t)| format!("公司名称取值 '{f}' → '{t}' (canonical company name)")));
+                        }
                     }
                     attempt.sql = Some(checked.sql.clone());
                     let te = Instant::now();

@@ -2,7 +2,30 @@
 //! Exit codes: 0 success, 1 a question could not be answered or a check fell
 //! short, 2 bad usage or bad input file.
 
+/// `println!` that a closed stdout (`nl2sql sql … | head -c1`) cannot turn into a
+/// panic: after a broken pipe, output stops quietly and the command ends with its usual code.
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::out(format_args!($($t)*)) };
+}
+
 mod repl;
+
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_fmt(args).and_then(|()| o.write_all(b"\n")) {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("nl2sql: cannot write output: {e}");
+        }
+    }
+}
 
 use clap::{Parser, Subcommand};
 use engine::eval::{self, load_set};
@@ -32,9 +55,9 @@ struct Cli {
     /// How the adapter is applied: `merge` (into the weights at load) or `runtime` (low-rank side path).
     #[arg(long, global = true, default_value = "merge")]
     lora_mode: String,
-    /// CPU threads for the model.
-    #[arg(long, global = true)]
-    threads: Option<usize>,
+    /// CPU threads for the model (1 to 256).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=engine::answer::MAX_THREADS as i64))]
+    threads: Option<u16>,
     /// Prompt-lookup speculative decoding: draft tokens verified per step (0 = off; the output is the same).
     #[arg(long, global = true, default_value_t = llm::DEFAULT_DRAFT_TOKENS)]
     draft_tokens: usize,
@@ -137,7 +160,7 @@ fn config(cli: &Cli) -> Result<Config, Usage> {
     if let Some(s) = &cli.schema {
         c.schema = s.clone();
     }
-    c.threads = cli.threads;
+    c.threads = cli.threads.map(usize::from);
     c.draft_tokens = cli.draft_tokens;
     let size = ModelSize::parse(&cli.model_size).ok_or_else(|| Usage(format!("--model-size {}: expected 0.5b or 1.5b", cli.model_size)))?;
     let adapter = match cli.adapter.as_deref() {
@@ -157,7 +180,7 @@ fn config(cli: &Cli) -> Result<Config, Usage> {
 fn write_json(dest: &str, value: &impl serde::Serialize) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
     if dest == "-" {
-        println!("{text}");
+        outln!("{text}");
         Ok(())
     } else {
         std::fs::write(dest, text + "\n").map_err(|e| format!("{dest}: {e}"))
@@ -169,11 +192,11 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => code,
         Err(Failure::Usage(m)) => {
-            eprintln!("nl2sql: {m}");
+            eprintln!("nl2sql: {}", engine::table::escape(&m));
             ExitCode::from(2)
         }
         Err(Failure::Fail(m)) => {
-            eprintln!("nl2sql: {m}");
+            eprintln!("nl2sql: {}", engine::table::escape(&m));
             ExitCode::from(1)
         }
     }
@@ -195,7 +218,40 @@ fn fail(e: impl std::fmt::Display) -> Failure {
 }
 
 fn open(cli: &Cli) -> Result<Engine, Failure> {
-    Engine::open(config(cli)?).map_err(fail)
+    let cfg = config(cli)?;
+    check_files(cli, &cfg)?;
+    Engine::open(cfg).map_err(engine_failure)
+}
+
+/// A missing or unusable file named on the command line is bad usage (exit 2),
+/// told with its path and what to pass instead; found before any model loads.
+fn check_files(cli: &Cli, cfg: &Config) -> Result<(), Failure> {
+    if !cfg.db.is_file() {
+        return Err(Failure::Usage(format!("--db {}: no such file; pass the path of the SQLite database (default datasets/finglm/finglm.sqlite)", cfg.db.display())));
+    }
+    if let Some(m) = &cli.model {
+        if !m.is_file() {
+            return Err(Failure::Usage(format!("--model {}: no such file; pass a GGUF model file, or leave --model out to use the fetched base model", m.display())));
+        }
+    }
+    if let Generator::Local { adapter: Some(dir), .. } = &cfg.generator {
+        llm::lora::check_config(dir).map_err(|e| Failure::Usage(format!("--adapter {}: {e}", dir.display())))?;
+    }
+    Ok(())
+}
+
+/// Engine errors about the files it was given are usage errors; the rest are failures.
+fn engine_failure(e: engine::Error) -> Failure {
+    use engine::Error as E;
+    match &e {
+        E::Catalog(_) | E::Exec(guard::ExecError::Open(_)) | E::Model(llm::LlmError::BadModel { .. } | llm::LlmError::Adapter { .. }) => Failure::Usage(e.to_string()),
+        E::Setup(m) if m.contains("--threads") => Failure::Usage(e.to_string()),
+        _ => fail(e),
+    }
+}
+
+fn bad_file(e: impl std::fmt::Display) -> Failure {
+    Failure::Usage(e.to_string())
 }
 
 fn model_info(engine: &Engine, cli: &Cli) -> serde_json::Value {
@@ -234,7 +290,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         }
         Command::Recall { question, set, json, no_exact, no_lexical, no_bm25, no_dense, no_gate, no_clause, top_k } => {
             let cfg = config(cli)?;
-            let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(fail)?;
+            let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(bad_file)?;
             let mut fusion = recall::FusionConfig::default();
             fusion.use_exact = !no_exact;
             fusion.use_lexical = !no_lexical;
@@ -270,9 +326,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         }
         Command::Sql { sql, json } => {
             let cfg = config(cli)?;
-            let catalog = std::sync::Arc::new(catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(fail)?);
+            let catalog = std::sync::Arc::new(catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(bad_file)?);
             let guard = guard::SqlGuard::new(catalog.clone());
-            let exec = guard::Executor::open(&cfg.db, cfg.limits.clone()).map_err(fail)?;
+            let exec = guard::Executor::open(&cfg.db, cfg.limits.clone()).map_err(bad_file)?;
             let t0 = std::time::Instant::now();
             let checked = match guard.check(sql) {
                 Ok(c) => c,
@@ -280,7 +336,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                     if *json {
                         write_json("-", &serde_json::json!({"ok": false, "rule": e.rule(), "error": e.to_string()})).map_err(fail)?;
                     } else {
-                        println!("refused [{}]: {e}", e.rule());
+                        outln!("refused [{}]: {}", e.rule(), engine::table::escape(&e.to_string()));
                     }
                     return Ok(ExitCode::from(1));
                 }
@@ -294,12 +350,12 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 )
                 .map_err(fail)?;
             } else {
-                println!("SQL: {}", checked.sql);
+                outln!("SQL: {}", engine::table::escape(&checked.sql));
                 for r in &checked.repairs {
-                    println!("repaired: {r}");
+                    outln!("repaired: {}", engine::table::escape(&r.to_string()));
                 }
-                println!("{}", engine::table::render(&result, 50));
-                println!("{} rows, guard {:.0} µs, execute {:.1} ms", result.rows.len(), guard_us, result.elapsed_ms);
+                outln!("{}", engine::table::render(&result, 50));
+                outln!("{} rows, guard {:.0} µs, execute {:.1} ms", result.rows.len(), guard_us, result.elapsed_ms);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -312,9 +368,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 let (a, b) = (read(&files[0])?, read(&files[1])?);
                 let flips = eval::compare(&a, &b);
                 for (k, ca, cb) in &flips {
-                    println!("{} {k}", if *cb && !ca { "+ fixed " } else { "- broken" });
+                    outln!("{} {k}", if *cb && !ca { "+ fixed " } else { "- broken" });
                 }
-                println!("{} items flipped ({} fixed, {} broken)", flips.len(), flips.iter().filter(|f| f.2).count(), flips.iter().filter(|f| !f.2).count());
+                outln!("{} items flipped ({} fixed, {} broken)", flips.len(), flips.iter().filter(|f| f.2).count(), flips.iter().filter(|f| !f.2).count());
                 return Ok(ExitCode::SUCCESS);
             }
             let set = set.as_ref().ok_or_else(|| Failure::Usage("eval needs --set FILE (or --compare A B)".into()))?;
@@ -336,14 +392,14 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 return Err(Failure::Usage(format!("--format {format}: expected chatml or alpaca")));
             }
             let cfg = config(cli)?;
-            let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(fail)?;
+            let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(bad_file)?;
             let recaller = recall::Recaller::open_default(&catalog).map_err(fail)?;
             let mut items = Vec::new();
             for s in set {
                 items.extend(load_set(s).map_err(Failure::Usage)?);
             }
             let guard = guard::SqlGuard::new(std::sync::Arc::new(catalog.clone()));
-            let exec = guard::Executor::open(&cfg.db, cfg.limits.clone()).map_err(fail)?;
+            let exec = guard::Executor::open(&cfg.db, cfg.limits.clone()).map_err(bad_file)?;
             let mut excluded = std::collections::HashSet::new();
             for e in exclude {
                 for it in load_set(e).map_err(Failure::Usage)? {
@@ -357,7 +413,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Fetch => {
             let size = ModelSize::parse(&cli.model_size).ok_or_else(|| Failure::Usage(format!("--model-size {}", cli.model_size)))?;
             let p = llm::ensure_model(size, true).map_err(fail)?;
-            println!("{}", p.display());
+            outln!("{}", p.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { json, questions } => {

@@ -8,6 +8,11 @@ use rustyline::error::ReadlineError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+/// Model output, SQL and values reach the terminal with control characters escaped.
+fn esc(s: &str) -> String {
+    engine::table::escape(s)
+}
+
 const HELP: &str = "输入问题直接回答；以 \\ 结尾可续行。命令：
   :sql           上一条回答的 SQL
   :why           召回的列与实体，及其证据和分数
@@ -18,7 +23,7 @@ const HELP: &str = "输入问题直接回答；以 \\ 结尾可续行。命令�
   :quit          退出（Ctrl-D 亦可）；生成中按 Ctrl-C 可中断";
 
 pub fn print_recall(r: &RecallResult) {
-    println!("召回列（{} 列，{} µs）：", r.columns.len(), r.elapsed_us);
+    outln!("召回列（{} 列，{} µs）：", r.columns.len(), r.elapsed_us);
     for c in &r.columns {
         let ev: Vec<String> = c
             .evidence
@@ -29,43 +34,43 @@ pub fn print_recall(r: &RecallResult) {
                 if e.word.is_empty() { path } else { format!("{path}「{}」{:.2}", e.word, e.score) }
             })
             .collect();
-        println!("  {:<24} {:<7} {:.2}  {}", c.name, c.sql_type, c.score, ev.join("; "));
+        outln!("  {:<24} {:<7} {:.2}  {}", c.name, c.sql_type, c.score, ev.join("; "));
     }
     let e = &r.entities;
     for c in &e.companies {
-        println!("  公司：「{}」→ {}（{:?}，{}）", c.mention, c.full_name, c.linked_by, c.code);
+        outln!("  公司：「{}」→ {}（{:?}，{}）", c.mention, c.full_name, c.linked_by, c.code);
     }
     if !e.years.is_empty() {
-        println!("  年份：{}", e.years.join("、"));
+        outln!("  年份：{}", e.years.join("、"));
     }
     for m in &r.metrics {
-        println!("  指标：{} = {}", m.name, m.formula);
+        outln!("  指标：{} = {}", m.name, m.formula);
     }
     if let Some(u) = &e.unknown_company {
-        println!("  未知公司：「{}」最接近：{}", u.mention, u.nearest.join("、"));
+        outln!("  未知公司：「{}」最接近：{}", u.mention, u.nearest.join("、"));
     }
 }
 
 pub fn print_answer(a: &Answer) {
     let cols: Vec<&str> = a.recall.columns.iter().filter(|c| !c.mandatory).map(|c| c.name.as_str()).collect();
-    println!("类别：{}    召回列：{}", a.class.as_str(), cols.join("、"));
+    outln!("类别：{}    召回列：{}", a.class.as_str(), cols.join("、"));
     for (i, t) in a.attempts.iter().enumerate() {
         if a.attempts.len() > 1 || t.error.is_some() {
-            println!("尝试 {}：{}{}", i + 1, t.raw.trim().replace('\n', " "), t.error.as_ref().map(|e| format!("  ✗ {e}")).unwrap_or_default());
+            outln!("尝试 {}：{}{}", i + 1, esc(&t.raw.trim().replace('\n', " ")), t.error.as_ref().map(|e| format!("  ✗ {}", esc(e))).unwrap_or_default());
         }
         for r in &t.repairs {
-            println!("  修复：{r}");
+            outln!("  修复：{r}");
         }
     }
     if let Some(sql) = &a.sql {
-        println!("SQL：{sql}");
+        outln!("SQL：{}", esc(sql));
     }
     if let Some(r) = &a.result {
-        println!("{}", engine::table::render(r, 20));
+        outln!("{}", engine::table::render(r, 20));
     }
-    println!("答：{}", a.sentence);
+    outln!("答：{}", esc(&a.sentence));
     let t = &a.timings;
-    println!(
+    outln!(
         "（{:.0} ms：召回 {:.1} · 生成 {:.0}（预填 {:.0} / 解码 {:.0}）· 校验 {:.2} · 执行 {:.1}；提示 {} tokens）",
         t.total_ms, t.recall_ms, t.generate_ms, t.prefill_ms, t.decode_ms, t.guard_ms, t.execute_ms, a.prompt_tokens
     );
@@ -73,8 +78,8 @@ pub fn print_answer(a: &Answer) {
 
 pub fn print_eval(r: &EvalReport) {
     let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "n/a".into());
-    println!("n={} scored={} gold_errors={}", r.n, r.scored, r.gold_errors);
-    println!(
+    outln!("n={} scored={} gold_errors={}", r.n, r.scored, r.gold_errors);
+    outln!(
         "ex_accuracy={} answer_accuracy={} valid_sql_rate={} recall_strict={} avg_columns={:.2} p50={:.0}ms p95={:.0}ms",
         f(r.ex_accuracy), f(r.answer_accuracy), f(r.valid_sql_rate), f(r.recall_strict), r.avg_columns, r.p50_ms, r.p95_ms
     );
@@ -91,8 +96,8 @@ pub fn print_eval(r: &EvalReport) {
             format!("{:.3}", v.answer_correct as f64 / n),
         ]);
     }
-    println!("{t}");
-    println!("errors: {}", r.errors.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
+    outln!("{t}");
+    outln!("errors: {}", r.errors.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
 }
 
 fn history_path() -> std::path::PathBuf {
@@ -119,7 +124,7 @@ pub fn run(engine: &Engine) -> Result<(), String> {
         let _ = std::fs::create_dir_all(dir);
     }
     let _ = rl.load_history(&hist);
-    println!("nl2sql REPL — 模型：{}。输入 :help 查看命令。", engine.generator.describe());
+    outln!("nl2sql REPL — 模型：{}。输入 :help 查看命令。", engine.generator.describe());
     let mut last: Option<Answer> = None;
     loop {
         let mut input = String::new();
@@ -156,50 +161,50 @@ pub fn run(engine: &Engine) -> Result<(), String> {
         let (cmd, arg) = line.split_once(char::is_whitespace).map(|(c, a)| (c, a.trim())).unwrap_or((line, ""));
         match cmd {
             ":quit" | ":q" | ":exit" => break,
-            ":help" | ":h" => println!("{HELP}"),
+            ":help" | ":h" => outln!("{HELP}"),
             ":sql" => match last.as_ref().and_then(|a| a.sql.as_ref()) {
-                Some(s) => println!("{s}"),
-                None => println!("（还没有 SQL）"),
+                Some(s) => outln!("{}", esc(s)),
+                None => outln!("（还没有 SQL）"),
             },
             ":why" => match &last {
                 Some(a) => {
                     print_recall(&a.recall);
                     for (i, t) in a.attempts.iter().enumerate() {
-                        println!("  尝试 {}：{}", i + 1, t.raw.trim());
+                        outln!("  尝试 {}：{}", i + 1, esc(t.raw.trim()));
                         for r in &t.repairs {
-                            println!("    修复：{r}");
+                            outln!("    修复：{r}");
                         }
                         if let Some(e) = &t.error {
-                            println!("    拒绝：{e}");
+                            outln!("    拒绝：{}", esc(e));
                         }
                     }
                 }
-                None => println!("（还没有回答）"),
+                None => outln!("（还没有回答）"),
             },
             ":json" => match &last {
-                Some(a) => println!("{}", serde_json::to_string_pretty(a).unwrap_or_default()),
-                None => println!("（还没有回答）"),
+                Some(a) => outln!("{}", serde_json::to_string_pretty(a).unwrap_or_default()),
+                None => outln!("（还没有回答）"),
             },
             ":run" => {
                 if arg.is_empty() {
-                    println!("用法：:run <SQL>");
+                    outln!("用法：:run <SQL>");
                     continue;
                 }
                 match engine.guard.check(arg) {
-                    Err(e) => println!("拒绝 [{}]：{e}", e.rule()),
+                    Err(e) => outln!("拒绝 [{}]：{}", e.rule(), esc(&e.to_string())),
                     Ok(c) => {
                         for r in &c.repairs {
-                            println!("修复：{r}");
+                            outln!("修复：{r}");
                         }
                         match engine.executor.run(&c) {
-                            Ok(r) => println!("{}\n{} 行，{:.1} ms", engine::table::render(&r, 50), r.rows.len(), r.elapsed_ms),
-                            Err(e) => println!("执行出错：{e}"),
+                            Ok(r) => outln!("{}\n{} 行，{:.1} ms", engine::table::render(&r, 50), r.rows.len(), r.elapsed_ms),
+                            Err(e) => outln!("执行出错：{}", esc(&e.to_string())),
                         }
                     }
                 }
             }
             ":schema" => print_schema(engine, arg),
-            c if c.starts_with(':') => println!("未知命令 {c}；输入 :help"),
+            c if c.starts_with(':') => outln!("未知命令 {c}；输入 :help"),
             _ => {
                 cancel.store(false, Ordering::SeqCst);
                 generating.store(true, Ordering::SeqCst);
@@ -211,8 +216,8 @@ pub fn run(engine: &Engine) -> Result<(), String> {
                         print_answer(&a);
                         last = Some(a);
                     }
-                    Err(engine::Error::Model(llm::LlmError::Cancelled)) => println!("（已中断）"),
-                    Err(e) => println!("无法回答：{e}"),
+                    Err(engine::Error::Model(llm::LlmError::Cancelled)) => outln!("（已中断）"),
+                    Err(e) => outln!("无法回答：{}", esc(&e.to_string())),
                 }
             }
         }
@@ -224,20 +229,20 @@ pub fn run(engine: &Engine) -> Result<(), String> {
 fn print_schema(engine: &Engine, name: &str) {
     if name.is_empty() {
         let cols: Vec<String> = engine.catalog.query_columns().iter().map(|c| format!("{} {}", c.name, c.sql_type.as_str())).collect();
-        println!("表 big（{} 列）：\n{}", cols.len(), cols.join("\n"));
+        outln!("表 big（{} 列）：\n{}", cols.len(), cols.join("\n"));
         return;
     }
     match engine.catalog.doc(name) {
         Some(d) => {
-            println!("{}（{}，{}）：{}", d.name, d.sql_type, if d.unit.is_empty() { "无单位" } else { &d.unit }, d.description);
+            outln!("{}（{}，{}）：{}", d.name, d.sql_type, if d.unit.is_empty() { "无单位" } else { &d.unit }, d.description);
             if !d.aliases.is_empty() {
-                println!("别名：{}", d.aliases.join("、"));
+                outln!("别名：{}", d.aliases.join("、"));
             }
             if !d.examples.is_empty() {
-                println!("示例：{}", d.examples.join(" | "));
+                outln!("示例：{}", d.examples.join(" | "));
             }
-            println!("所在表：{}", d.tables.join("、"));
+            outln!("所在表：{}", d.tables.join("、"));
         }
-        None => println!("没有名为「{name}」的列；:schema 列出全部"),
+        None => outln!("没有名为「{name}」的列；:schema 列出全部"),
     }
 }

@@ -147,7 +147,7 @@ pub fn export_sft(
         match guard.check(sql) {
             Ok(c) if executor.run(&c).is_ok() => {
                 rep.gold_twin_fixes += usize::from(fixed.is_some());
-                rows.push((p.system, p.user, c.sql));
+                rows.push((p.system, p.user, c.sql.clone()));
             }
             Err(guard::GuardError::UnknownColumn { .. }) => {
                 rep.unanswerable_seen += 1;

@@ -17,10 +17,11 @@
 //! ```
 
 mod exec;
+mod funcs;
 mod repair;
 mod validate;
 
-pub use exec::{ExecError, ExecLimits, Executor, QueryResult, Value};
+pub use exec::{ExecError, ExecLimits, Executor, QueryResult, Value, MAX_RESULT_BYTES, MAX_VALUE_BYTES};
 pub use repair::Repair;
 pub use validate::{referenced_columns, ALLOWED_FUNCTIONS};
 
@@ -92,9 +93,16 @@ impl GuardError {
     }
 }
 
-/// SQL the guard approved: the only thing `Executor::run` accepts.
+/// SQL the guard approved: the only thing `Executor::run` accepts. Only the
+/// guard builds one (its one field is private); its parts are read through
+/// `Deref` to [`Approved`], never written, so a rewrite after validation has to
+/// go back through [`SqlGuard::recheck`].
 #[derive(Debug, Clone)]
-pub struct CheckedSql {
+pub struct CheckedSql(Approved);
+
+/// The parts of a [`CheckedSql`], readable as `checked.sql`, `checked.statement`, ….
+#[derive(Debug, Clone)]
+pub struct Approved {
     /// The SQL that will run (after repairs), as text.
     pub sql: String,
     /// The raw text given to `check`.
@@ -103,6 +111,20 @@ pub struct CheckedSql {
     pub repairs: Vec<Repair>,
     /// The parsed, validated statement (`sql` parses to it).
     pub statement: Statement,
+}
+
+impl std::ops::Deref for CheckedSql {
+    type Target = Approved;
+    fn deref(&self) -> &Approved {
+        &self.0
+    }
+}
+
+impl CheckedSql {
+    /// Crate-internal: the guard's own checks and the executor's unit tests (forged SQL).
+    pub(crate) fn approved(sql: String, original: String, repairs: Vec<Repair>, statement: Statement) -> CheckedSql {
+        CheckedSql(Approved { sql, original, repairs, statement })
+    }
 }
 
 pub struct SqlGuard {
@@ -123,14 +145,7 @@ impl SqlGuard {
     /// Repair common slips, parse (SQLite dialect), validate. Never panics on any
     /// input: should the parser itself ever panic, that is a refusal too.
     pub fn check(&self, raw: &str) -> Result<CheckedSql, GuardError> {
-        // The AST of an input under MAX_SQL_TOKENS is at most ~500 levels deep;
-        // walking it takes well under this much stack (about 1.4 MiB unoptimised).
-        // Called with less left (a small thread, deep in a caller), move to a fresh stack.
-        const RED_ZONE: usize = if cfg!(debug_assertions) { 1_800 * 1024 } else { 512 * 1024 };
-        stacker::maybe_grow(RED_ZONE, 8 * 1024 * 1024, || {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check_inner(raw)))
-                .unwrap_or_else(|_| Err(GuardError::Parse("the parser failed on this input".into())))
-        })
+        with_stack_and_no_panic(|| self.check_inner(raw))
     }
 
     fn check_inner(&self, raw: &str) -> Result<CheckedSql, GuardError> {
@@ -190,8 +205,43 @@ impl SqlGuard {
             text.trim().to_string()
         };
         validate::validate(&statement, &self.schema)?;
-        Ok(CheckedSql { sql, original: raw.to_string(), repairs, statement })
+        Ok(CheckedSql::approved(sql, raw.to_string(), repairs, statement))
     }
+
+    /// Check a statement rewritten after an earlier approval (the engine's company-name
+    /// fix): rendered to text, parsed again and validated like any input. The result
+    /// keeps `previous`'s original text and repairs.
+    pub fn recheck(&self, previous: &CheckedSql, statement: &Statement) -> Result<CheckedSql, GuardError> {
+        let rendered = statement.to_string();
+        if rendered.chars().count() > MAX_SQL_CHARS {
+            return Err(GuardError::TooLong { len: rendered.chars().count(), max: MAX_SQL_CHARS });
+        }
+        let run = || -> Result<CheckedSql, GuardError> {
+            repair::prescreen(&rendered)?;
+            let mut again = parse(&rendered).map_err(GuardError::Parse)?;
+            if again.len() != 1 {
+                return Err(GuardError::MultipleStatements(again.len()));
+            }
+            let statement = again.remove(0);
+            if !matches!(statement, Statement::Query(_)) {
+                return Err(GuardError::NotAQuery(statement_kind(&statement)));
+            }
+            validate::validate(&statement, &self.schema)?;
+            Ok(CheckedSql::approved(rendered.clone(), previous.original.clone(), previous.repairs.clone(), statement))
+        };
+        with_stack_and_no_panic(run)
+    }
+}
+
+/// Run a parse-and-validate step with stack to spare, a panic becoming a refusal.
+fn with_stack_and_no_panic(f: impl FnOnce() -> Result<CheckedSql, GuardError>) -> Result<CheckedSql, GuardError> {
+    // The AST of an input under MAX_SQL_TOKENS is at most ~500 levels deep;
+    // walking it takes well under this much stack (about 1.4 MiB unoptimised).
+    // Called with less left (a small thread, deep in a caller), move to a fresh stack.
+    const RED_ZONE: usize = if cfg!(debug_assertions) { 1_800 * 1024 } else { 512 * 1024 };
+    stacker::maybe_grow(RED_ZONE, 8 * 1024 * 1024, || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(GuardError::Parse("the parser failed on this input".into())))
+    })
 }
 
 pub(crate) fn parse(text: &str) -> Result<Vec<Statement>, String> {

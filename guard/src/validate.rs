@@ -463,6 +463,21 @@ impl Visitor for Checker<'_> {
                 return self.fail(GuardError::ForbiddenFunction("regexp".into()))
             }
             Expr::BinaryOp { op: BinaryOperator::Match, .. } => return self.fail(GuardError::ForbiddenFunction("match".into())),
+            // SQLite runs `->` / `->>` as its JSON functions; the other operators are not SQLite's.
+            Expr::BinaryOp { op: op @ (BinaryOperator::Arrow | BinaryOperator::LongArrow), .. } => {
+                return self.fail(GuardError::ForbiddenFunction(format!("{op} (JSON)")))
+            }
+            Expr::BinaryOp { op, .. } if foreign_operator(op) => {
+                return self.fail(GuardError::ForbiddenConstruct(format!("operator {op}")))
+            }
+            // Calls the parser reads as expressions of their own: the same allow-list.
+            e if special_function(e).is_some() => {
+                let name = special_function(e).unwrap_or_default();
+                if !ALLOWED_FUNCTIONS.contains(&name) {
+                    return self.fail(GuardError::ForbiddenFunction(name.into()));
+                }
+                None
+            }
             Expr::Function(f) => {
                 if f.name.0.len() != 1 {
                     return self.fail(GuardError::ForbiddenFunction(f.name.to_string()));
@@ -490,6 +505,62 @@ impl Visitor for Checker<'_> {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// The function a special expression stands for: sqlparser parses `CEIL(x)`,
+/// `POSITION(a IN b)`, `SUBSTRING(…)`, `TRIM(…)`, `EXTRACT(…)` and the like into
+/// expressions of their own, not `Expr::Function`, so they are named here and
+/// checked against the same allow-list.
+fn special_function(e: &Expr) -> Option<&'static str> {
+    Some(match e {
+        Expr::Ceil { .. } => "ceil",
+        Expr::Floor { .. } => "floor",
+        Expr::Position { .. } => "position",
+        Expr::Substring { .. } => "substring",
+        Expr::Trim { .. } => "trim",
+        Expr::Extract { .. } => "extract",
+        Expr::Overlay { .. } => "overlay",
+        Expr::Convert { .. } => "convert",
+        Expr::AtTimeZone { .. } => "at time zone",
+        Expr::JsonAccess { .. } => "json access",
+        Expr::IsNormalized { .. } => "normalize",
+        Expr::MatchAgainst { .. } => "match",
+        Expr::Interval(_) => "interval",
+        Expr::Lambda(_) => "lambda",
+        Expr::MemberOf(_) => "member of",
+        Expr::Map(_) => "map",
+        Expr::Struct { .. } => "struct",
+        Expr::Dictionary(_) => "dictionary",
+        Expr::Array(_) => "array",
+        _ => return None,
+    })
+}
+
+/// Binary operators of other dialects (JSON paths, containment, regex), none SQLite's.
+fn foreign_operator(op: &BinaryOperator) -> bool {
+    use BinaryOperator as B;
+    matches!(
+        op,
+        B::HashArrow
+            | B::HashLongArrow
+            | B::AtArrow
+            | B::ArrowAt
+            | B::HashMinus
+            | B::AtQuestion
+            | B::AtAt
+            | B::Question
+            | B::QuestionAnd
+            | B::QuestionPipe
+            | B::PGRegexMatch
+            | B::PGRegexIMatch
+            | B::PGRegexNotMatch
+            | B::PGRegexNotIMatch
+            | B::PGLikeMatch
+            | B::PGILikeMatch
+            | B::PGNotLikeMatch
+            | B::PGNotILikeMatch
+            | B::PGCustomBinaryOperator(_)
+    )
 }
 
 /// SELECT … INTO, `TABLE t`, and DML as a query body, at this query's level.

@@ -13,7 +13,7 @@ fn exec() -> Executor {
 fn run_ok(sql: &str) -> (Vec<Repair>, String, guard::QueryResult) {
     let c = common::guard().check(sql).unwrap_or_else(|e| panic!("refused [{}] {e}: {sql}", e.rule()));
     let r = exec().run(&c).unwrap_or_else(|e| panic!("{e}: {}", c.sql));
-    (c.repairs, c.sql, r)
+    (c.repairs.clone(), c.sql.clone(), r)
 }
 
 const WULIANGYE_2021: f64 = 66209053612.11; // 营业收入 of 五粮液, 2021年, as stored
@@ -49,7 +49,7 @@ fn trailing_prose_is_stripped_but_second_statements_are_not() {
         "SELECT 1 FROM big; /* x */ UPDATE big SET 年份 = 1",
         "SELECT 1 FROM big; SELECT 2 FROM big",
     ] {
-        assert!(matches!(g.check(s), Err(GuardError::MultipleStatements(2))), "{s}: {:?}", g.check(s).map(|c| c.sql));
+        assert!(matches!(g.check(s), Err(GuardError::MultipleStatements(2))), "{s}: {:?}", g.check(s).map(|c| c.sql.clone()));
     }
     // Full-width letters are not folded into SQL, but the text after `；` is kept, so it is refused.
     assert_eq!(g.check("SELECT 1 FROM big；ＤＲＯＰ TABLE big").unwrap_err().rule(), "one-statement");
@@ -263,4 +263,46 @@ fn referenced_columns_lists_catalog_columns() {
     let c = g.check("SELECT a.公司名称, 营业收入 AS r FROM big a WHERE 年份 = '2021年' ORDER BY r").unwrap();
     let cols: Vec<String> = guard::referenced_columns(&c.statement, &common::catalog()).into_iter().collect();
     assert_eq!(cols, vec!["公司名称", "年份", "营业收入"]);
+}
+
+/// sqlparser reads these calls as expressions of their own, not `Expr::Function`;
+/// they meet the same allow-list (before, `ceil`, `POSITION`, `->` passed the guard).
+#[test]
+fn special_expression_functions_meet_the_allow_list() {
+    let g = common::guard();
+    for (sql, name) in [
+        ("SELECT ceil(营业收入) FROM big", "ceil"),
+        ("SELECT FLOOR(营业收入) FROM big", "floor"),
+        ("SELECT POSITION('银行' IN 公司名称) FROM big", "position"),
+        ("SELECT EXTRACT(YEAR FROM 年份) FROM big", "extract"),
+        ("SELECT 公司名称 -> '$.a' FROM big", "-> (json)"),
+        ("SELECT 公司名称 ->> '$.a' FROM big", "->> (json)"),
+        ("SELECT 公司名称 FROM big WHERE ceil(营业收入) > 1", "ceil"),
+    ] {
+        match g.check(sql) {
+            Err(GuardError::ForbiddenFunction(f)) => assert_eq!(f.to_lowercase(), name, "{sql}"),
+            other => panic!("{sql}: {:?}", other.map(|c| c.sql.clone())),
+        }
+    }
+    for sql in ["SELECT SUBSTRING(公司名称, 1, 2) FROM big", "SELECT TRIM(公司名称) FROM big", "SELECT substr(公司名称, 1, 2) FROM big"] {
+        assert!(g.check(sql).is_ok(), "{sql}");
+    }
+}
+
+/// A statement rewritten after approval is only runnable through `recheck`.
+#[test]
+fn recheck_validates_a_rewritten_statement_again() {
+    let g = common::guard();
+    let first = g.check("SELECT 营业收入 FROM big WHERE 公司名称 = '比亚迪' AND 年份 = 2021").unwrap();
+    let parse = |s: &str| sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::SQLiteDialect {}, s).unwrap().remove(0);
+    let fixed = parse("SELECT 营业收入 FROM big WHERE 公司名称 = '比亚迪股份有限公司' AND 年份 = '2021年'");
+    let again = g.recheck(&first, &fixed).unwrap();
+    assert_eq!(again.sql, "SELECT 营业收入 FROM big WHERE 公司名称 = '比亚迪股份有限公司' AND 年份 = '2021年'");
+    assert_eq!(again.original, first.original);
+    assert_eq!(again.repairs, first.repairs);
+    for bad in ["SELECT readfile('/etc/passwd') FROM big", "SELECT 不存在 FROM big", "SELECT * FROM sqlite_master", "SELECT ceil(营业收入) FROM big"] {
+        assert!(g.recheck(&first, &parse(bad)).is_err(), "{bad}");
+    }
+    let delete = parse("DELETE FROM big");
+    assert!(matches!(g.recheck(&first, &delete), Err(GuardError::NotAQuery(_))));
 }

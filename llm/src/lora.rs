@@ -52,6 +52,41 @@ pub struct LoraAdapter {
     used: Mutex<HashSet<String>>,
 }
 
+/// Largest rank and |alpha / r| accepted: trained adapters use r ≤ 256 and scales of
+/// about 0.5–4; anything far beyond is a broken file that would wreck the weights.
+pub const MAX_RANK: usize = 4096;
+pub const MAX_SCALE: f64 = 100.0;
+
+impl AdapterConfig {
+    fn scale(&self) -> f64 {
+        if self.use_rslora {
+            self.lora_alpha / (self.r as f64).sqrt()
+        } else {
+            self.lora_alpha / self.r as f64
+        }
+    }
+}
+
+/// Read and check `dir/adapter_config.json`: a rank in 1..=MAX_RANK and a finite
+/// scale of at most MAX_SCALE. Cheap (no tensors), so callers can check early.
+pub fn check_config(dir: &Path) -> Result<(), LlmError> {
+    read_config(dir).map(|_| ())
+}
+
+fn read_config(dir: &Path) -> Result<AdapterConfig, LlmError> {
+    let cfg_path = dir.join("adapter_config.json");
+    let cfg_text = std::fs::read_to_string(&cfg_path).map_err(|e| err(&cfg_path, format!("{e} (an adapter directory holds adapter_config.json and adapter_model.safetensors; or pass --adapter none)")))?;
+    let cfg: AdapterConfig = serde_json::from_str(&cfg_text).map_err(|e| err(&cfg_path, e.to_string()))?;
+    if cfg.r == 0 || cfg.r > MAX_RANK {
+        return Err(err(&cfg_path, format!("rank r = {} is outside 1..={MAX_RANK}", cfg.r)));
+    }
+    let scale = cfg.scale();
+    if !cfg.lora_alpha.is_finite() || !scale.is_finite() || scale.abs() > MAX_SCALE {
+        return Err(err(&cfg_path, format!("lora_alpha {:e} gives scale {scale:e}, outside ±{MAX_SCALE}", cfg.lora_alpha)));
+    }
+    Ok(cfg)
+}
+
 fn err(path: &Path, message: impl Into<String>) -> LlmError {
     LlmError::Adapter { path: path.display().to_string(), message: message.into() }
 }
@@ -59,12 +94,7 @@ fn err(path: &Path, message: impl Into<String>) -> LlmError {
 impl LoraAdapter {
     /// `dir` holds adapter_model.safetensors and adapter_config.json.
     pub fn load(dir: &Path) -> Result<LoraAdapter, LlmError> {
-        let cfg_path = dir.join("adapter_config.json");
-        let cfg_text = std::fs::read_to_string(&cfg_path).map_err(|e| err(&cfg_path, e.to_string()))?;
-        let cfg: AdapterConfig = serde_json::from_str(&cfg_text).map_err(|e| err(&cfg_path, e.to_string()))?;
-        if cfg.r == 0 {
-            return Err(err(&cfg_path, "rank r is 0"));
-        }
+        let cfg = read_config(dir)?;
         let targets = match &cfg.target_modules {
             serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
             serde_json::Value::String(s) => vec![s.clone()],
@@ -93,7 +123,7 @@ impl LoraAdapter {
         if let Some(m) = b_parts.keys().next() {
             return Err(err(&st_path, format!("{m} has lora_B but no lora_A")));
         }
-        let scale = if cfg.use_rslora { cfg.lora_alpha / (cfg.r as f64).sqrt() } else { cfg.lora_alpha / cfg.r as f64 };
+        let scale = cfg.scale();
         Ok(LoraAdapter { path: dir.to_path_buf(), rank: cfg.r, scale, targets, pairs, used: Mutex::new(HashSet::new()) })
     }
 
@@ -148,5 +178,41 @@ impl LoraAdapter {
 
     pub fn module_count(&self) -> usize {
         self.pairs.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with(config: &str) -> PathBuf {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let d = std::env::temp_dir().join(format!("nl2sql-lora-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("adapter_config.json"), config).unwrap();
+        d
+    }
+
+    #[test]
+    fn absurd_or_non_finite_scales_are_refused() {
+        for (cfg, ok) in [
+            (r#"{"r": 16, "lora_alpha": 32}"#, true),
+            (r#"{"r": 8, "lora_alpha": 16, "use_rslora": true}"#, true),
+            (r#"{"r": 16, "lora_alpha": 1e308}"#, false),
+            (r#"{"r": 1, "lora_alpha": -5000}"#, false),
+            (r#"{"r": 0, "lora_alpha": 16}"#, false),
+            (r#"{"r": 100000, "lora_alpha": 16}"#, false),
+            (r#"{"r": 16, "lora_alpha": 1e400}"#, false),
+        ] {
+            let d = dir_with(cfg);
+            let r = check_config(&d);
+            assert_eq!(r.is_ok(), ok, "{cfg}: {r:?}");
+            if !ok {
+                let loaded = LoraAdapter::load(&d);
+                assert!(matches!(loaded, Err(LlmError::Adapter { .. })), "{cfg}");
+            }
+            let _ = std::fs::remove_dir_all(&d);
+        }
     }
 }

@@ -88,11 +88,22 @@ pub fn ort_library(show_progress: bool) -> Result<PathBuf, DenseError> {
 
 /// Load ONNX Runtime once per process. The library stays loaded for the process's
 /// life (ort keeps it in a global), so later calls return the first outcome.
-fn init_runtime() -> Result<(), DenseError> {
-    static INIT: OnceLock<Result<(), DenseError>> = OnceLock::new();
+/// Telemetry off, both ways ONNX Runtime has: it otherwise writes `deviceid` and an
+/// `onnxruntime.db` (with `-wal`/`-shm`) under `~/.cache/Microsoft` on every run,
+/// whatever `NL2SQL_HOME` says. `ORT_DISABLE_TELEMETRY` is read by the library
+/// itself (the environment's switch alone leaves those files), so it is set before
+/// the library loads, once. The environment is kept for the process's life and
+/// handed to every session.
+fn init_runtime() -> Result<ort::environment::Environment, DenseError> {
+    static INIT: OnceLock<Result<ort::environment::Environment, DenseError>> = OnceLock::new();
     INIT.get_or_init(|| {
         let path = ort_library(true)?;
-        ort::init_from(&path).map(|_| ()).map_err(|e| DenseError::LoadRuntime { path, message: e.to_string() })
+        if std::env::var_os("ORT_DISABLE_TELEMETRY").is_none() {
+            std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
+        }
+        let load_err = |message: String| DenseError::LoadRuntime { path: path.clone(), message };
+        let builder = ort::init_from(&path).map_err(|e| load_err(e.to_string()))?;
+        builder.with_name("nl2sql").with_telemetry(false).build().map_err(|e| load_err(e.to_string()))
     })
     .clone()
 }
@@ -130,13 +141,13 @@ impl M3eEmbedder {
             special_tokens_map_file: read("special_tokens_map.json")?,
             tokenizer_config_file: read("tokenizer_config.json")?,
         };
-        init_runtime()?;
+        let environment = init_runtime()?;
         // The graph pools and normalizes itself (one 2-D output); fastembed's Mean
         // pooling passes a 2-D output through unchanged.
         let model = UserDefinedEmbeddingModel::new(onnx, tokenizer_files).with_pooling(Pooling::Mean);
         // One thread: a question's few words take about a millisecond, and the
         // machine's cores belong to the LLM.
-        let options = InitOptionsUserDefined::new().with_max_length(MAX_TOKENS).with_intra_threads(1);
+        let options = InitOptionsUserDefined::new().with_max_length(MAX_TOKENS).with_intra_threads(1).with_environment(environment);
         let model = TextEmbedding::try_new_from_user_defined(model, options).map_err(|e| DenseError::ModelLoad(e.to_string()))?;
         Ok(M3eEmbedder { model: Mutex::new(model), sha256 })
     }

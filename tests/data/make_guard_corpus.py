@@ -155,6 +155,84 @@ add("repairable", "SELECT 营业收入 FROM big WHERE 年份 = '2021' AND 股票
 add("repairable", "SQL如下：\nSELECT 营业收入 FROM big WHERE 年份 IN ('2020', '2021') AND 股票简称 = '贵州茅台'", "run")
 add("repairable", "SELECT 公司名称 FROM big WHERE 年份 = 2021年 ORDER BY '营业收入' DESC LIMIT 3", "run")
 
+# --- third batch (issue 17): bounds around the rules ---
+# "limit": must end in the time limit, a resource limit or the result cap (never run long, never answer).
+M = "printf('%.*c', 999000, 'a')"
+H = "printf('%.*c', 499000, 'a') || 'b'"
+# one function call on megabyte values built in the query (single VM steps)
+for f in [f"instr({M}, {H})", f"length(replace({M}, {H}, 'x'))", f"length(replace({M}, 'a', 'bb'))", f"length(replace({M}, 'a', ''))",
+          f"length(ltrim({M} || 'b', printf('%.*c', 50000, 'c') || 'a'))", f"length(rtrim('b' || {M}, printf('%.*c', 100000, 'c') || 'a'))",
+          f"length(ltrim(printf('%.*c', 300000, '中') || 'b', printf('%.*c', 100000, '文') || '中'))", f"{M} LIKE '%' || printf('%.*c', 98, 'a') || 'b'",
+          f"{M} LIKE printf('%.*c', 99, '%') || 'b'", f"{M} LIKE '%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%b'",
+          f"{M} NOT LIKE '%_' || printf('%.*c', 97, 'a') || 'b'", f"instr(upper({M}), lower({H}))", f"length(substr({M}, 2))",
+          f"length(upper({M}) || lower({M}))", f"length(trim({M}))", f"instr({M}, 'b')", f"instr('b' || {M}, {H})",
+          f"length(replace(replace({M}, 'a', 'b'), 'b', 'c'))", f"length(printf('%s%s', {M}, {M}))", f"length(group_concat({M}))",
+          f"length(strftime(printf('%.*c', 300000, 'Y'), '2021-01-01'))", f"instr(办公地址 || {M}, {H})"]:
+    add("function-bomb", f"SELECT {f} FROM big LIMIT 1", "run")
+for n in [5, 50, 200]:
+    add("function-bomb", f"SELECT count(*) FROM big WHERE instr(printf('%.*c', 500000, 公司名称), printf('%.*c', {n}, 'x')) > 0", "run")
+    add("function-bomb", f"SELECT count(*) FROM big WHERE replace(printf('%.*c', 200000, 公司名称), 'a', 'b') = 'x' AND {n} > 0", "run")
+    add("function-bomb", f"SELECT count(*) FROM big WHERE printf('%.*c', 200000, 'a') LIKE '%' || printf('%.*c', {min(n, 98)}, 'a') || 'b'", "run")
+# LIKE/GLOB patterns over 100 bytes are a resource limit
+for n in [101, 250, 5000, 999000]:
+    add("function-bomb", f"SELECT {M} LIKE printf('%.*c', {n}, '%') || 'b' FROM big LIMIT 1", "limit")
+    add("function-bomb", f"SELECT count(*) FROM big WHERE 公司名称 LIKE printf('%.*c', {n}, '_')", "limit")
+# values over 1 MB are refused wherever they are built
+for e in ["printf('%.*c', 1000001, 'x')", "printf('%.*c', 2000000000, 'x')", f"{M} || {M}", f"replace({M}, 'a', 'aa')", "printf('%*d', 5000000, 1)",
+          "group_concat(printf('%.*c', 100000, 'a'))", "upper(printf('%.*c', 999999, 'a')) || '12345'", "printf('%.*c', 600000, 'a') || printf('%.*c', 600000, 'b')"]:
+    add("value-size", f"SELECT length({e}) FROM big", "limit")
+add("value-size", "WITH RECURSIVE c(x, s) AS (SELECT 1, 'a' UNION ALL SELECT x+1, s || s FROM c WHERE x < 40) SELECT max(length(s)) FROM c", "limit")
+add("value-size", "WITH RECURSIVE c(x, s) AS (SELECT 1, '中' UNION ALL SELECT x+1, s || s || s FROM c WHERE x < 30) SELECT length(s) FROM c", "limit")
+add("value-size", "SELECT length(group_concat(a.办公地址 || b.办公地址)) FROM big a, big b", "limit")
+# results over the byte cap: a clear refusal, never gigabytes in memory
+for rows in [9, 20, 100, 1000]:
+    add("result-size", f"SELECT printf('%.*c', 999000, 'a') FROM big LIMIT {rows}", "limit")
+    add("result-size", f"SELECT printf('%.*c', 999000, 公司名称) FROM big LIMIT {rows}", "limit")
+add("result-size", "SELECT printf('%.*c', 999000, '中') FROM big LIMIT 3", "limit")
+add("result-size", "SELECT a.*, b.* FROM big a, big b LIMIT 1000", "run")
+add("result-size", "SELECT *, printf('%.*c', 10000, 'x') FROM big", "limit")
+# cells that are huge or hostile when printed (the table cuts and escapes them)
+for e in ["printf('%.*c', 999000, 'a')", "printf('%.*c', 500000, '中')", "group_concat(公司名称)", "group_concat(公司名称, '\n')",
+          "printf('%.*c', 100000, 'x') || '中'", "'a' || printf('%.*c', 999990, ' ')", "group_concat(办公地址, '|')",
+          "group_concat(公司名称 || ' ' || 办公地址)", "printf('%.*c', 999000, '\u001b')", "printf('%.*c', 300000, '\u0007')",
+          "'\u001b[2J\u001b[31m红\u001b]0;title\u0007'", "'\u009b2J'", "'\u202e倒序'", "'a\nb\r\nc\td'"]:
+    add("render", f"SELECT {e} FROM big LIMIT 1", "run")
+add("render", "SELECT 公司名称, group_concat(办公地址) FROM big GROUP BY 公司名称 LIMIT 50", "run")
+add("render", "SELECT group_concat(公司名称) FROM big GROUP BY 年份", "run")
+# sorts, DISTINCT, GROUP BY and recursion big enough to spill to temporary files
+for sql in ["SELECT a.公司名称 || printf('%.*c', 2000, 'x') AS k FROM big a, big b ORDER BY k LIMIT 1",
+            "SELECT count(DISTINCT a.公司名称 || b.公司名称) FROM big a, big b",
+            "SELECT a.公司名称, b.公司名称 FROM big a, big b GROUP BY 1, 2 ORDER BY 1 DESC LIMIT 5",
+            "SELECT DISTINCT a.办公地址 || b.办公地址 FROM big a, big b LIMIT 10",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION SELECT x+1 FROM c) SELECT count(*) FROM c",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION SELECT x+1 FROM c) SELECT x FROM c ORDER BY x DESC LIMIT 1",
+            "SELECT * FROM (SELECT a.公司名称 AS n FROM big a, big b) ORDER BY n LIMIT 3",
+            "SELECT 公司名称 FROM big UNION SELECT 办公地址 FROM big ORDER BY 1 LIMIT 3",
+            "SELECT a.营业收入 FROM big a, big b, big c ORDER BY a.营业收入 * b.营业收入 * c.营业收入 LIMIT 1",
+            "SELECT rank() OVER (ORDER BY a.营业收入 * b.营业收入) FROM big a, big b LIMIT 1",
+            "SELECT count(*) FROM (SELECT DISTINCT printf('%.*c', 20000, a.公司名称 || b.公司名称) FROM big a, big b)",
+            "SELECT group_concat(DISTINCT a.公司名称 || b.股票简称) FROM big a, big b"]:
+    add("temp-spill", sql, "run")
+# recursion and joins that only the time limit ends
+for k in range(1, 9):
+    add("recursive", f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+{k} FROM c) SELECT sum(x) FROM c", "limit")
+    add("recursive", f"WITH RECURSIVE c(x) AS (SELECT {k} UNION ALL SELECT x*1 FROM c) SELECT count(*) FROM c WHERE x > 0", "limit")
+for k in range(2, 6):
+    add("recursive", f"SELECT count(*) FROM {', '.join(f'big t{i}' for i in range(k + 1))}", "limit")
+    add("recursive", f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT {10 ** k}) SELECT count(*) FROM c", "run")
+# functions sqlparser reads as special expressions must meet the allow-list
+for s_ in ["SELECT ceil(营业收入) FROM big", "SELECT CEIL(营业收入) FROM big", "SELECT floor(营业收入) FROM big", "SELECT FLOOR(营业收入 / 3) FROM big",
+           "SELECT POSITION('银行' IN 公司名称) FROM big", "SELECT EXTRACT(YEAR FROM 年份) FROM big", "SELECT 公司名称 -> '$.a' FROM big",
+           "SELECT 公司名称 ->> '$.a' FROM big", "SELECT 公司名称 FROM big WHERE 公司名称 -> '$' IS NOT NULL", "SELECT 公司名称 FROM big ORDER BY ceil(营业收入)",
+           "SELECT 公司名称 FROM big WHERE floor(营业收入) > 1", "SELECT max(ceil(营业收入)) FROM big", "SELECT OVERLAY(公司名称 PLACING 'x' FROM 1) FROM big",
+           "SELECT 公司名称 #> '{a}' FROM big", "SELECT 公司名称 FROM big WHERE instr(公司名称, ceil(1)) > 0", "SELECT EXTRACT(MONTH FROM 年份) FROM big",
+           "SELECT POSITION(公司名称 IN 办公地址) FROM big WHERE 年份 = '2021年'", "WITH t AS (SELECT floor(营业收入) AS f FROM big) SELECT f FROM t",
+           "SELECT (SELECT 公司名称 ->> 'a' FROM big LIMIT 1)", "SELECT 公司名称 FROM big GROUP BY ceil(营业收入)", "SELECT 公司名称 @> 'a' FROM big", "SELECT 公司名称 FROM big WHERE 公司名称 ~ 'a'"]:
+    add("special-function", s_)
+for s_ in ["SELECT SUBSTRING(公司名称, 1, 2) FROM big LIMIT 1", "SELECT TRIM(公司名称) FROM big LIMIT 1", "SELECT ltrim(公司名称, '中') FROM big LIMIT 1",
+           "SELECT instr(公司名称, '银行') FROM big LIMIT 1", "SELECT replace(公司名称, '股份', '') FROM big LIMIT 1"]:
+    add("special-function", s_, "run")
+
 out = pathlib.Path(__file__).with_name("guard_adversarial.jsonl")
 with out.open("w") as f:
     for it in items:

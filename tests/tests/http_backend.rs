@@ -1,7 +1,10 @@
 //! The OpenAI-compatible HTTP backend against a real llama.cpp `llama-server`,
 //! started here on loopback with the same GGUF and stopped afterwards.
-//! The server comes from benches/build_llama_cpp.sh; without it the test fails in
-//! CI and says it is skipped elsewhere.
+//! The server comes from benches/build_llama_cpp.sh (or NL2SQL_LLAMA_SERVER). It
+//! needs that build and the 0.5B model, so it is `#[ignore]`d with the reason
+//! (`cargo test -- --ignored` runs it); run, it fails when it cannot run — it
+//! never passes without testing. The backend's own HTTP handling (chunks, UTF-8,
+//! size caps) is tested without a server in `llm/src/http.rs`.
 
 use engine::{Config, Engine, Generator};
 use llm::{ChatPrompt, GenOptions, HttpGenerator, SqlGenerator};
@@ -43,6 +46,7 @@ fn free_port() -> u16 {
 }
 
 #[test]
+#[ignore = "needs llama.cpp's llama-server (benches/build_llama_cpp.sh or NL2SQL_LLAMA_SERVER) and the 0.5B model; run with cargo test -- --ignored"]
 fn http_backend_against_real_llama_server() {
     let built = llama_server().or_else(|| {
         // First run: build it (a few minutes on 2 cores), outside the repository.
@@ -50,13 +54,7 @@ fn http_backend_against_real_llama_server() {
         let ok = Command::new("bash").arg(&script).stdout(Stdio::null()).status().map(|s| s.success()).unwrap_or(false);
         if ok { llama_server() } else { None }
     });
-    let Some(bin) = built else {
-        if std::env::var_os("CI").is_some() {
-            panic!("llama-server could not be built by benches/build_llama_cpp.sh; CI must test the HTTP backend");
-        }
-        eprintln!("SKIPPED http_backend_against_real_llama_server: llama-server could not be built (see benches/build_llama_cpp.sh); never skipped in CI");
-        return;
-    };
+    let bin = built.expect("llama-server could not be built by benches/build_llama_cpp.sh and NL2SQL_LLAMA_SERVER is not set; this test cannot run");
     let model = llm::ensure_model(llm::ModelSize::Qwen05B, false).unwrap();
     let port = free_port();
     let child = Command::new(&bin)
