@@ -89,7 +89,7 @@ mod tests {
         let t0 = std::time::Instant::now();
         let s = render(&r, 50);
         assert!(t0.elapsed() < std::time::Duration::from_secs(1), "{:?}", t0.elapsed());
-        assert!(s.len() < 20 * 4 * MAX_CELL_CHARS, "{} bytes", s.len());
+        assert!(s.len() < 20 * 6 * MAX_CELL_CHARS, "{} bytes", s.len());
         assert!(s.contains("另 1999804 字符") && !s.contains('\x1b'), "{}", &s[..400]);
     }
 }

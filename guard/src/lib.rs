@@ -244,6 +244,15 @@ fn with_stack_and_no_panic(f: impl FnOnce() -> Result<CheckedSql, GuardError>) -
     })
 }
 
+/// The text repairs that run before parsing (fences, prose, full-width forms, glued
+/// keywords, `；`), on their own: the entry point of the `repair` fuzz target.
+#[doc(hidden)]
+pub fn repair_text(raw: &str) -> (String, Vec<Repair>) {
+    let mut repairs = Vec::new();
+    let text = repair::before_parse(raw, &mut repairs);
+    (text, repairs)
+}
+
 pub(crate) fn parse(text: &str) -> Result<Vec<Statement>, String> {
     Parser::parse_sql(&SQLiteDialect {}, text).map_err(|e| e.to_string())
 }
