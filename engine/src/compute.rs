@@ -21,7 +21,8 @@ pub struct Growth {
 
 const GROWTH_WORDS: [&str; 5] = ["增长率", "增长幅度", "增速", "同比增长", "变化率"];
 
-fn number(v: &Value) -> Option<f64> {
+/// A numeric cell as f64 (text and NULL are not numbers).
+pub(crate) fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Integer(i) => Some(*i as f64),
         Value::Real(r) => Some(*r),

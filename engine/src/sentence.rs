@@ -2,6 +2,7 @@
 //! with thousands separators and the precision the question asked for.
 
 use crate::classify::QuestionClass;
+use crate::compute::number as as_number;
 use catalog::Catalog;
 use guard::{QueryResult, Value};
 use recall::RecallResult;
@@ -45,10 +46,15 @@ fn unit_for<'a>(catalog: &'a Catalog, column: &str) -> &'a str {
     catalog.doc(column).map(|d| d.unit.as_str()).unwrap_or("")
 }
 
+/// How a sentence names the first linked company: its short name, else its full name.
+fn first_company_label(recall: &RecallResult) -> String {
+    recall.entities.companies.first().map(|c| if c.short_name.is_empty() { c.full_name.clone() } else { c.short_name.clone() }).unwrap_or_default()
+}
+
 /// 「比亚迪2021年营业收入增长率为37.96%（2021年…元，2020年…元）。」
 pub fn growth_sentence(catalog: &Catalog, recall: &RecallResult, g: &crate::compute::Growth) -> String {
     let dec = requested_decimals(&recall.question).unwrap_or(2);
-    let who = recall.entities.companies.first().map(|c| if c.short_name.is_empty() { c.full_name.clone() } else { c.short_name.clone() }).unwrap_or_default();
+    let who = first_company_label(recall);
     let unit = unit_for(catalog, &g.column);
     format!(
         "{who}{}{}增长率为{}%（{}：{}{unit}，{}：{}{unit}）。",
@@ -87,11 +93,7 @@ pub fn with_unit(v: &Value, unit: &str, decimals: Option<usize>) -> String {
     let text = format!("{}{}", format_value(v, decimals), if matches!(v, Value::Text(_) | Value::Null) { "" } else { unit });
     match (v, unit) {
         (Value::Integer(_) | Value::Real(_), "元") => {
-            let x = match v {
-                Value::Integer(i) => *i as f64,
-                Value::Real(r) => *r,
-                _ => 0.0,
-            };
+            let x = as_number(v).unwrap_or(0.0);
             if x.abs() >= 1e8 {
                 format!("{text}（约{}亿元）", format_number(x / 1e8, Some(2)))
             } else {
@@ -102,13 +104,6 @@ pub fn with_unit(v: &Value, unit: &str, decimals: Option<usize>) -> String {
     }
 }
 
-fn as_number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Integer(i) => Some(*i as f64),
-        Value::Real(r) => Some(*r),
-        _ => None,
-    }
-}
 
 /// The first text column that names a company or a year, and the first numeric one after it.
 fn name_and_value(result: &QueryResult) -> Option<(usize, usize)> {
@@ -131,7 +126,7 @@ fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult)
             let v = single?;
             let col = &result.columns[0];
             let metric = recall.columns.iter().find(|c| !c.mandatory).map(|c| c.name.clone()).unwrap_or_else(|| col.clone());
-            let unit = catalog.doc(&metric).map(|d| d.unit.clone()).unwrap_or_default();
+            let unit = unit_for(catalog, &metric);
             Some(match op {
                 Aggregate::Count => format!("{year}符合条件的公司共有{}家。", format_value(v, Some(0))),
                 Aggregate::Sum => format!("{year}{metric}合计为{}。", with_unit(v, &unit, dec)),
@@ -150,7 +145,7 @@ fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult)
         }
         Intent::Compare { order, .. } | Intent::Rank { order, .. } if result.rows.len() >= 2 => {
             let (ni, vi) = name_and_value(result)?;
-            let unit = catalog.doc(&result.columns[vi]).map(|d| d.unit.clone()).unwrap_or_default();
+            let unit = unit_for(catalog, &result.columns[vi]);
             let mut rows: Vec<&Vec<Value>> = result.rows.iter().collect();
             if matches!(recall.intent, Intent::Compare { .. }) {
                 rows.sort_by(|a, b| {
@@ -176,8 +171,8 @@ fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult)
         }
         Intent::Trend if result.rows.len() >= 2 => {
             let (yi, vi) = name_and_value(result)?;
-            let unit = catalog.doc(&result.columns[vi]).map(|d| d.unit.clone()).unwrap_or_default();
-            let who = recall.entities.companies.first().map(|c| if c.short_name.is_empty() { c.full_name.clone() } else { c.short_name.clone() }).unwrap_or_default();
+            let unit = unit_for(catalog, &result.columns[vi]);
+            let who = first_company_label(recall);
             let list: Vec<String> = result.rows.iter().map(|r| format!("{}{}", format_value(&r[yi], None), with_unit(&r[vi], &unit, dec))).collect();
             Some(format!("{who}{}：{}。", result.columns[vi], list.join("；")))
         }

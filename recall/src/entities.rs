@@ -121,6 +121,11 @@ fn exact_names(companies: &[Company]) -> HashMap<String, usize> {
     names
 }
 
+/// A full name without its legal suffix (「XX股份有限公司」 → 「XX」), or the name itself.
+fn name_stem(full_name: &str) -> &str {
+    LEGAL_SUFFIXES.iter().find_map(|s| full_name.strip_suffix(s)).unwrap_or(full_name)
+}
+
 /// Char span of a mention in the question: [start, end).
 pub type Span = (usize, usize);
 
@@ -139,6 +144,8 @@ pub struct EntityLinker {
     /// a SQL literal is a whole value, so a short key cannot fire inside
     /// unrelated text the way a pattern in a question could.
     names: HashMap<String, usize>,
+    /// Per company, (bare short name, suffix-less full name): what a short form must be part of.
+    short_forms: Vec<(String, String)>,
     years: Vec<String>,
 }
 
@@ -172,7 +179,11 @@ impl EntityLinker {
             }
         }
         let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).map_err(|e| e.to_string())?;
-        Ok(EntityLinker { companies: companies.to_vec(), automaton, targets, names: exact_names(companies), years: years.to_vec() })
+        let short_forms = companies
+            .iter()
+            .map(|c| (c.short_name.trim_start_matches('*').trim_start_matches("ST").to_string(), name_stem(&c.full_name).to_string()))
+            .collect();
+        Ok(EntityLinker { companies: companies.to_vec(), automaton, targets, names: exact_names(companies), short_forms, years: years.to_vec() })
     }
 
     /// The company a whole literal names: its full name, short name, stock
@@ -194,9 +205,7 @@ impl EntityLinker {
             return Fit::NoFit;
         }
         let mut hits: Vec<&Company> = Vec::new();
-        for c in &self.companies {
-            let bare = c.short_name.trim_start_matches('*').trim_start_matches("ST");
-            let stem = LEGAL_SUFFIXES.iter().find_map(|s| c.full_name.strip_suffix(s)).unwrap_or(&c.full_name);
+        for (c, (bare, stem)) in self.companies.iter().zip(&self.short_forms) {
             if bare.contains(m) || stem.contains(m) {
                 hits.push(c);
                 if hits.len() > MAX_CANDIDATES {
@@ -333,13 +342,13 @@ impl EntityLinker {
     /// For a mention no exact pattern caught: the nearest companies by edit distance.
     pub fn nearest(&self, mention: &str, k: usize) -> Vec<(f32, &Company)> {
         // A shared legal suffix says nothing about which company is meant.
-        let mention = LEGAL_SUFFIXES.iter().find_map(|s| mention.strip_suffix(s)).unwrap_or(mention);
+        let mention = name_stem(mention);
         let mut scored: Vec<(f32, &Company)> = self
             .companies
             .iter()
             .map(|c| {
                 let s1 = strsim::normalized_levenshtein(mention, &c.short_name) as f32;
-                let stem = LEGAL_SUFFIXES.iter().find_map(|s| c.full_name.strip_suffix(s)).unwrap_or(&c.full_name);
+                let stem = name_stem(&c.full_name);
                 let s2 = strsim::normalized_levenshtein(mention, stem) as f32;
                 (s1.max(s2), c)
             })
