@@ -150,8 +150,8 @@ def yl(y):
 # ================================================================ analyst-style kinds
 # Colloquial analyst wording (营收/净利/研发投入/员工 …), short forms of company names, units, cities.
 # Target shapes: datasets/analyst_dev/README.md "Gold SQL conventions" (growth keeps the generator's
-# two-year shape, which the engine's post-step turns into a rate); a bare city or 注册 reads 注册地址,
-# 办公/总部 reads 办公地址 (schemas/finglm.toml [places]).
+# two-year shape, which the engine's post-step turns into a rate); 注册 reads 注册地址,
+# a bare city or 办公/总部 reads 办公地址 (schemas/finglm.toml [places]).
 
 # key, SQL expression, analyst names, kind (money / people / eps), columns needed
 AM = [
@@ -389,10 +389,10 @@ class AnalystKinds:
         return None, y
 
     def place(self, y, need=1, cols=()):
-        """A city filter: (question words, SQL condition); bare city or 注册 -> 注册地址, 办公/总部 -> 办公地址."""
+        """A city filter: (question words, SQL condition); 注册 -> 注册地址, a bare city or 办公/总部 -> 办公地址."""
         c = self.ch(CITIES)
         style = self.rng.choices(["bare", "reg", "off"], [45, 30, 25])[0]
-        field = "办公地址" if style == "off" else "注册地址"
+        field = "注册地址" if style == "reg" else "办公地址"
         key = (c, y, field, tuple(cols))
         if key not in self.city_n:
             self.city_n[key] = sum(1 for r in self.by_year[y] if r[field] and c in r[field]
@@ -1646,7 +1646,7 @@ def main():
     ap.add_argument("--eval", nargs="*", default=[str(ROOT / n) for n in (
         "datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl",
         "datasets/analyst_dev/analyst_dev.jsonl", "datasets/paraphrase/paraphrase.jsonl",
-        "datasets/paraphrase/paraphrase2.jsonl")],
+        "datasets/paraphrase/paraphrase2.jsonl", "datasets/conversations/conversations.jsonl")],
                     help="evaluation sets: only their questions are read, to drop generated questions equal to theirs")
     a = ap.parse_args()
 
@@ -1704,9 +1704,12 @@ def main():
         eval_files.append(p.name)
         for line in p.open(encoding="utf-8"):
             if line.strip():
-                eq = json.loads(line)["question"]
-                eval_qs.add(norm(eq))
-                eval_near.add(near_key(eq))
+                item = json.loads(line)
+                # a conversation: every turn as typed and as its standalone wording
+                qs = [q for t in item["turns"] for q in (t["question"], t["standalone"])] if "turns" in item else [item["question"]]
+                for eq in qs:
+                    eval_qs.add(norm(eq))
+                    eval_near.add(near_key(eq))
     # exact match after removing whitespace (the rule), and, stricter, the near-duplicate key
     leaked = [x for x in kept if norm(x["question"]) in eval_qs]
     leaked_near = [x for x in kept if norm(x["question"]) not in eval_qs and near_key(x["question"]) in eval_near]
@@ -1817,7 +1820,7 @@ names (full or short, any year) of exactly one company and is not a place, a leg
 - `topn`: 前N / 最…的N家 / top N / 倒数前N / 第N名 (`limit 1 offset N-1`), whole market or a city; name and value:
   `select 公司名称, x … and x is not null order by x desc|asc limit N`. 亏得最多/亏损最严重 = `净利润` ascending (only
   when every listed value is a loss).
-- Places (all classes here): a bare city (苏州的, 苏州本地的) or 注册 (注册在/注册地在) → `注册地址 like '%苏州%'`;
+- Places (all classes here): 注册 (注册在/注册地在) → `注册地址 like '%苏州%'`; a bare city (苏州的, 苏州本地的),
   办公 or 总部 (在苏州办公的, 总部在苏州的) → `办公地址 like '%苏州%'` (schemas/finglm.toml `[places]`).
 - `aggregate`: 有几家 → `count(*)`, 平均/均值/年均 → `avg`, 一共/合计/累计/加起来 → `sum`, 最高/最多是多少 → `max`,
   最低 → `min`, over a year (whole market), a city, a set of 2–5 companies, or one company's years (近三年 = 2019–2021).

@@ -54,6 +54,8 @@ def parse():
     p.add_argument("--bf16", action="store_true", help="bf16 autocast (faster on AVX-512 bf16 CPUs and on GPUs)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     p.add_argument("--seed", type=int, default=17)
+    p.add_argument("--init-adapter", help="start from this adapter directory (adapter_model.safetensors, e.g. "
+                   "models/lora) instead of zero LoRA weights; its rank/alpha/targets must match --rank/--alpha/--targets")
     p.add_argument("--resume", action="store_true", help="continue from the newest complete checkpoint in --out")
     p.add_argument("--plot", action="store_true", help="write loss.png from log.csv at the end (needs matplotlib)")
     return p.parse_args()
@@ -124,6 +126,17 @@ def main():
     cfg = LoraConfig(r=a.rank, lora_alpha=a.alpha, lora_dropout=a.dropout,
                      target_modules=[t.strip() for t in a.targets.split(",") if t.strip()], task_type="CAUSAL_LM")
     model = get_peft_model(model, cfg)
+    if a.init_adapter:
+        # Continue a trained adapter (the shipped one) on new data: a CPU-sized run then only
+        # has to teach the new kinds, with some old pairs replayed so they are kept.
+        from safetensors.torch import load_file
+        init = {k: v.float() for k, v in load_file(str(Path(a.init_adapter) / "adapter_model.safetensors"), device=device).items()}
+        res = set_peft_model_state_dict(model, init)
+        missing = [k for k in getattr(res, "missing_keys", []) if "lora_" in k]
+        if missing or getattr(res, "unexpected_keys", []):
+            raise SystemExit(f"--init-adapter {a.init_adapter}: {len(missing)} LoRA weights missing, "
+                             f"{len(getattr(res, 'unexpected_keys', []))} unexpected: rank/targets differ?")
+        print(f"initialized LoRA weights from {a.init_adapter} ({len(init)} tensors)", flush=True)
     model.print_trainable_parameters()
 
     data = [json.loads(l) for path in a.data for l in open(path, encoding="utf-8") if l.strip()]

@@ -129,6 +129,9 @@ pub struct Answer {
     pub growth: Option<crate::compute::Growth>,
     pub error: Option<String>,
     pub timings: StageTimings,
+    /// In a conversation: what was typed and how it was completed (`Session`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub understood: Option<crate::session::Understood>,
 }
 
 pub struct Engine {
@@ -210,6 +213,7 @@ impl Engine {
             growth: None,
             error: None,
             timings: StageTimings::default(),
+            understood: None,
             recall,
         };
         if class == QuestionClass::Unsupported {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct EvalItem {
     #[serde(default)]
     pub id: Option<String>,
@@ -462,6 +462,11 @@ fn run_gold(guard: &SqlGuard, exec: &Executor, catalog: &Catalog, sql: &str) -> 
 }
 
 pub fn evaluate_item(engine: &Engine, item: &EvalItem) -> EvalItemReport {
+    evaluate_item_with(engine, item, |q| engine.answer(q))
+}
+
+/// `evaluate_item` with the question answered by `ask` (a conversation's session).
+pub fn evaluate_item_with(engine: &Engine, item: &EvalItem, ask: impl FnOnce(&str) -> Result<Answer, Error>) -> EvalItemReport {
     let t0 = std::time::Instant::now();
     let mut rep = EvalItemReport {
         id: item.id.clone(),
@@ -492,7 +497,7 @@ pub fn evaluate_item(engine: &Engine, item: &EvalItem) -> EvalItemReport {
         },
         None => None,
     };
-    let ans: Result<Answer, Error> = engine.answer(&item.question);
+    let ans: Result<Answer, Error> = ask(&item.question);
     rep.ms = t0.elapsed().as_secs_f64() * 1e3;
     if let Some(outcome) = item.outcome {
         score_outcome(&mut rep, outcome, &ans);
@@ -604,7 +609,7 @@ pub fn evaluate(engine: &Engine, items: &[EvalItem], jobs: usize, progress: bool
     summarize(items_out, model)
 }
 
-fn summarize(items: Vec<EvalItemReport>, model: serde_json::Value) -> EvalReport {
+pub fn summarize(items: Vec<EvalItemReport>, model: serde_json::Value) -> EvalReport {
     let scored: Vec<&EvalItemReport> = items.iter().filter(|i| i.scored).collect();
     let exec: Vec<_> = scored.iter().filter(|i| i.mode_exec).collect();
     // Gold-SQL and outcome items are scored strictly (ex); every item by answer match.

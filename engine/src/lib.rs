@@ -8,10 +8,14 @@ pub mod classify;
 pub mod compute;
 pub mod entity_fix;
 pub mod eval;
+pub mod eval_conv;
 pub mod prompt;
 pub mod sentence;
+pub mod serve;
+pub mod session;
 pub mod sft;
 pub mod table;
 
 pub use answer::{answer, Answer, Attempt, Config, Engine, Error, Generator, StageTimings};
 pub use classify::QuestionClass;
+pub use session::{FollowUp, Session, Understood};

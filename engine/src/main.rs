@@ -78,6 +78,24 @@ enum Command {
     },
     /// Interactive analyst session.
     Repl,
+    /// HTTP service and web page (one shared engine behind a bounded queue).
+    Serve {
+        /// Address to listen on; a non-loopback address needs --token.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Bearer token required on /api/* and /metrics (16–256 visible ASCII characters).
+        #[arg(long, env = "NL2SQL_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Questions that may wait for the model; one more is answered 503.
+        #[arg(long, default_value_t = 32)]
+        queue: usize,
+        /// Seconds a question may wait and run before it is cancelled (503).
+        #[arg(long, default_value_t = 120)]
+        timeout_s: u64,
+        /// Largest request body in bytes (413 beyond).
+        #[arg(long, default_value_t = 65536)]
+        max_body: usize,
+    },
     /// Recall only (no model): one question, or metrics over a set.
     Recall {
         question: Option<String>,
@@ -136,7 +154,7 @@ enum Command {
         #[arg(long, default_value = "chatml")]
         format: String,
         /// Evaluation sets whose questions must not be trained on.
-        #[arg(long, default_values = ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl", "datasets/analyst_dev/analyst_dev.jsonl", "datasets/paraphrase/paraphrase.jsonl", "datasets/paraphrase/paraphrase2.jsonl"])]
+        #[arg(long, default_values = ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl", "datasets/analyst_dev/analyst_dev.jsonl", "datasets/paraphrase/paraphrase.jsonl", "datasets/paraphrase/paraphrase2.jsonl", "datasets/conversations/conversations.jsonl"])]
         exclude: Vec<PathBuf>,
     },
     /// Download and verify the model files.
@@ -288,6 +306,17 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             repl::run(&engine).map_err(fail)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve { addr, token, queue, timeout_s, max_body } => {
+            let sc = engine::serve::ServeConfig { addr: *addr, token: token.clone(), queue: *queue, timeout: std::time::Duration::from_secs(*timeout_s), max_body: *max_body };
+            // Refuse a bad configuration before the model is loaded.
+            if let Err(e) = sc.validate() {
+                eprintln!("nl2sql serve: {e}");
+                return Ok(ExitCode::from(2));
+            }
+            let engine = open(cli)?;
+            engine::serve::run(engine, sc, |a| eprintln!("nl2sql serve: listening on http://{a}/")).map_err(fail)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Recall { question, set, json, no_exact, no_lexical, no_bm25, no_dense, no_gate, no_clause, top_k } => {
             let cfg = config(cli)?;
             let catalog = catalog::Catalog::load(&cfg.db, &cfg.schema).map_err(bad_file)?;
@@ -374,6 +403,20 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 return Ok(ExitCode::SUCCESS);
             }
             let set = set.as_ref().ok_or_else(|| Failure::Usage("eval needs --set FILE (or --compare A B)".into()))?;
+            if engine::eval_conv::is_conversation_set(set) {
+                let mut convs = engine::eval_conv::load_conversations(set).map_err(Failure::Usage)?;
+                if let Some(l) = limit {
+                    convs.truncate(*l);
+                }
+                let engine = open(cli)?;
+                let model = model_info(&engine, cli);
+                let rep = engine::eval_conv::evaluate_conversations(&engine, &convs, true, model);
+                if let Some(dest) = json {
+                    write_json(dest, &rep).map_err(fail)?;
+                }
+                repl::print_conversations(&rep);
+                return Ok(ExitCode::SUCCESS);
+            }
             let mut items = load_set(set).map_err(Failure::Usage)?;
             if let Some(l) = limit {
                 items.truncate(*l);
@@ -402,8 +445,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             let exec = guard::Executor::open(&cfg.db, cfg.limits.clone()).map_err(bad_file)?;
             let mut excluded = std::collections::HashSet::new();
             for e in exclude {
-                for it in load_set(e).map_err(Failure::Usage)? {
-                    excluded.insert(engine::sft::normalize_question(&it.question));
+                for q in engine::eval_conv::set_questions(e).map_err(Failure::Usage)? {
+                    excluded.insert(engine::sft::normalize_question(&q));
                 }
             }
             let rep = engine::sft::export_sft(&catalog, &recaller, &guard, &exec, &items, &excluded, out, format == "chatml", 0.12).map_err(fail)?;

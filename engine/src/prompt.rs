@@ -26,7 +26,7 @@ pub fn build_prompt(recall: &RecallResult, catalog: &Catalog) -> ChatPrompt {
         u.push('\n');
     }
     let e = &recall.entities;
-    if !e.companies.is_empty() || !e.years.is_empty() || !e.amounts.is_empty() {
+    if !e.companies.is_empty() || !e.years.is_empty() || !e.amounts.is_empty() || !e.places.is_empty() {
         u.push_str("已识别：");
         let mut parts: Vec<String> = e
             .companies
@@ -38,11 +38,12 @@ pub fn build_prompt(recall: &RecallResult, catalog: &Catalog) -> ChatPrompt {
         }
         // Amounts in the columns' units, so 「2000亿」 is never written as 20000000.
         parts.extend(e.amounts.iter().map(|a| format!("「{}」={}", a.mention, a.sql_literal())));
+        // The address column the words point to (注册 → registered, else office), so the
+        // model never has to guess between the two.
+        parts.extend(e.places.iter().map(|p| format!("地点：{} like '%{}%'", p.column, p.place)));
         u.push_str(&parts.join("；"));
         u.push('\n');
     }
-    // Place filters are not restated: the address column is recalled and the
-    // adapter was trained on prompts without a 地点 line (FinGLM prompts stay the same).
     for m in &recall.metrics {
         u.push_str(&format!("指标：{} = {}\n", m.name, m.formula));
     }

@@ -19,6 +19,7 @@ const HELP: &str = "输入问题直接回答；以 \\ 结尾可续行。命令�
   :run <SQL>     经过 guard 校验后执行 SQL
   :schema [列名] 列出 big 的列，或一列的说明
   :json          上一条回答的完整 JSON
+  :new           开始新的对话（追问不再承接上文）
   :help          帮助
   :quit          退出（Ctrl-D 亦可）；生成中按 Ctrl-C 可中断";
 
@@ -52,6 +53,9 @@ pub fn print_recall(r: &RecallResult) {
 }
 
 pub fn print_answer(a: &Answer) {
+    if let Some(u) = a.understood.as_ref().filter(|u| u.follow_up != engine::FollowUp::Standalone) {
+        outln!("理解为：{}", esc(&u.question));
+    }
     let cols: Vec<&str> = a.recall.columns.iter().filter(|c| !c.mandatory).map(|c| c.name.as_str()).collect();
     outln!("类别：{}    召回列：{}", a.class.as_str(), cols.join("、"));
     for (i, t) in a.attempts.iter().enumerate() {
@@ -74,6 +78,21 @@ pub fn print_answer(a: &Answer) {
         "（{:.0} ms：召回 {:.1} · 生成 {:.0}（预填 {:.0} / 解码 {:.0}）· 校验 {:.2} · 执行 {:.1}；提示 {} tokens）",
         t.total_ms, t.recall_ms, t.generate_ms, t.prefill_ms, t.decode_ms, t.guard_ms, t.execute_ms, a.prompt_tokens
     );
+}
+
+pub fn print_conversations(r: &engine::eval_conv::ConversationReport) {
+    let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "n/a".into());
+    outln!("conversations={} turns={}", r.conversations, r.turns);
+    outln!(
+        "turn_accuracy={} turn_answer_accuracy={} conversation_accuracy={} single_accuracy={} turn_vs_single={}",
+        f(r.turn_accuracy), f(r.turn_answer_accuracy), f(r.conversation_accuracy), f(r.single_accuracy), f(r.turn_vs_single)
+    );
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(vec!["kind", "n", "turn correct", "answer match", "asked alone", "rule = kind"]);
+    for (k, v) in &r.by_kind {
+        t.add_row(vec![k.clone(), v.n.to_string(), v.correct.to_string(), v.answer_correct.to_string(), v.single_correct.to_string(), v.rule_match.to_string()]);
+    }
+    outln!("{t}");
 }
 
 pub fn print_eval(r: &EvalReport) {
@@ -126,6 +145,7 @@ pub fn run(engine: &Engine) -> Result<(), String> {
     let _ = rl.load_history(&hist);
     outln!("nl2sql REPL — 模型：{}。输入 :help 查看命令。", engine.generator.describe());
     let mut last: Option<Answer> = None;
+    let mut session = engine::Session::new();
     loop {
         let mut input = String::new();
         let mut prompt = "问> ";
@@ -162,6 +182,11 @@ pub fn run(engine: &Engine) -> Result<(), String> {
         match cmd {
             ":quit" | ":q" | ":exit" => break,
             ":help" | ":h" => outln!("{HELP}"),
+            ":new" => {
+                session.reset();
+                last = None;
+                outln!("（新的对话）");
+            }
             ":sql" => match last.as_ref().and_then(|a| a.sql.as_ref()) {
                 Some(s) => outln!("{}", esc(s)),
                 None => outln!("（还没有 SQL）"),
@@ -209,7 +234,7 @@ pub fn run(engine: &Engine) -> Result<(), String> {
                 cancel.store(false, Ordering::SeqCst);
                 generating.store(true, Ordering::SeqCst);
                 let opts = GenOptions { cancel: Some(cancel.clone()), ..engine.gen_options() };
-                let res = engine.answer_with(line, &opts);
+                let res = session.ask(engine, line, &opts);
                 generating.store(false, Ordering::SeqCst);
                 match res {
                     Ok(a) => {
