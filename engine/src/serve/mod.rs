@@ -218,6 +218,8 @@ fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Response>
 struct AskBody {
     question: String,
     session: Option<String>,
+    /// Echoed back as `request_id`, for clients that match answers to requests.
+    request_id: Option<String>,
 }
 
 async fn ask(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
@@ -228,6 +230,7 @@ async fn ask(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
     if s.queue.shutting_down.load(Ordering::SeqCst) {
         return busy("the server is stopping");
     }
+    let request_id = b.request_id.filter(|x| x.len() <= 128);
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job = AskJob { question: b.question, session: b.session.filter(|x| x.len() <= 64), cancel: cancel.clone(), reply: tx };
@@ -253,6 +256,9 @@ async fn ask(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
             let mut v = serde_json::to_value(&asked.answer).unwrap_or(Value::Null);
             if let Value::Object(m) = &mut v {
                 m.insert("session".into(), Value::String(asked.session));
+                if let Some(id) = request_id {
+                    m.insert("request_id".into(), Value::String(id));
+                }
             }
             Json(v).into_response()
         }
