@@ -46,14 +46,11 @@ MIN_COMPANIES = 30
 KEY_COLS = {"公司名称", "年份"}
 RELATIVE_YEARS = re.compile(r"去年|今年|前年|上年|明年|上一年|前一年")
 
-PEOPLE = ("职工总数", "研发人员", "硕士", "博士", "硕士以上人数", "博士以上人数",
-          "生产人员", "销售人员", "技术人员", "财务人员", "行政人员")
-STEADY = ("营业收入", "营业总收入", "营业成本", "营业总成本", "资产总计", "负债合计", "流动资产合计",
-          "非流动资产合计", "流动负债合计", "非流动负债合计", "负债和所有者权益总计", "销售费用", "管理费用",
-          "研发费用", "税金及附加", "支付给职工以及为职工支付的现金", "支付的各项税费",
-          "销售商品、提供劳务收到的现金", "购买商品、接受劳务支付的现金", "期末现金及现金等价物余额",
-          "期初现金及现金等价物余额")
-GENUINE = {("新疆天山水泥股份有限公司", "2021年")}
+# The unit-slip rules are analyst_dev's (one list of people columns, steady columns and genuine jumps).
+sys.path.insert(0, str(ROOT / "datasets" / "analyst_dev"))
+from check_dev import Data as _DevData  # noqa: E402
+
+PEOPLE, STEADY, GENUINE = _DevData.PEOPLE, _DevData.STEADY, _DevData.GENUINE
 # Company-years whose figures belong to another year: 保利发展's 2020年 row repeats its 2019年 row
 # cell for cell, and its 2021年 row holds the figures of the 2020 annual report.
 WRONG_YEAR = {("保利发展控股集团股份有限公司", "2020年"), ("保利发展控股集团股份有限公司", "2021年")}

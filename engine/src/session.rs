@@ -27,6 +27,7 @@ pub enum FollowUp {
     /// 「按净利排一下」: the previous set ranked by a metric.
     Rank,
     /// 「前五名呢」: the N of the previous ranking changed.
+    #[serde(rename = "topn")]
     TopN,
     /// 「每年的呢」「近三年呢」: the previous lookup over every year.
     Trend,
