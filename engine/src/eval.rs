@@ -315,7 +315,7 @@ pub fn percentile(v: &[f64], p: f64) -> f64 {
     s[((s.len() - 1) as f64 * p).round() as usize]
 }
 
-fn ratio(num: usize, den: usize) -> Option<f64> {
+pub(crate) fn ratio(num: usize, den: usize) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
 

@@ -4,7 +4,7 @@
 //! single-question accuracy on the same questions.
 
 use crate::answer::Engine;
-use crate::eval::{evaluate_item_with, summarize, EvalItem, EvalItemReport, EvalReport};
+use crate::eval::{evaluate_item_with, ratio, summarize, EvalItem, EvalItemReport, EvalReport};
 use crate::session::{FollowUp, Session};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -149,7 +149,6 @@ pub fn evaluate_conversations(engine: &Engine, convs: &[Conversation], progress:
         k.single_correct += usize::from(t.single_correct);
         k.rule_match += usize::from(t.follow_up.as_str() == t.kind);
     }
-    let ratio = |a: usize, b: usize| (b > 0).then(|| a as f64 / b as f64);
     let correct = items.iter().filter(|t| t.item.correct).count();
     let single = items.iter().filter(|t| t.single_correct).count();
     let whole = convs.iter().filter(|c| items.iter().filter(|t| t.conversation == c.id).all(|t| t.item.correct)).count();
