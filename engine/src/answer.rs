@@ -67,6 +67,8 @@ pub struct Config {
     pub max_new_tokens: usize,
     /// Prompt-lookup draft tokens verified per decoding step (0 = plain greedy).
     pub draft_tokens: usize,
+    /// Constrained decoding (`constrain::SqlConstraint`) for the in-process model.
+    pub constrain: bool,
     pub show_progress: bool,
 }
 
@@ -81,6 +83,7 @@ impl Default for Config {
             limits: ExecLimits::default(),
             max_new_tokens: 200,
             draft_tokens: llm::DEFAULT_DRAFT_TOKENS,
+            constrain: false,
             show_progress: true,
         }
     }
@@ -100,6 +103,9 @@ pub struct Attempt {
     pub error: Option<String>,
     pub prompt_tokens: usize,
     pub new_tokens: usize,
+    /// Tokens the decoding constraint changed (0 without one).
+    #[serde(default)]
+    pub constrained: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -181,7 +187,7 @@ impl Engine {
 
     /// Generation options from the config (no cancel flag).
     pub fn gen_options(&self) -> GenOptions {
-        GenOptions { max_new_tokens: self.config.max_new_tokens, cancel: None, draft_tokens: self.config.draft_tokens }
+        GenOptions { max_new_tokens: self.config.max_new_tokens, cancel: None, draft_tokens: self.config.draft_tokens, constraint: None }
     }
 
     pub fn answer(&self, question: &str) -> Result<Answer, Error> {
@@ -202,6 +208,14 @@ impl Engine {
         }
         let class = classify(&recall);
         let base = self.prompt_for(&recall);
+        let constrained;
+        let gen = if self.config.constrain {
+            let c: std::sync::Arc<dyn llm::constraint::TokenConstraint> = std::sync::Arc::new(crate::constrain::SqlConstraint::new(&recall));
+            constrained = GenOptions { constraint: Some(c), ..gen.clone() };
+            &constrained
+        } else {
+            gen
+        };
         let mut answer = Answer {
             question: recall.question.clone(),
             class,
@@ -237,7 +251,7 @@ impl Engine {
             }
             // Greedy decoding repeats itself; a repeated answer will not improve.
             let repeated = answer.attempts.iter().any(|a| a.raw.trim() == g.text.trim());
-            let mut attempt = Attempt { raw: g.text.clone(), sql: None, repairs: Vec::new(), error: None, prompt_tokens: g.prompt_tokens, new_tokens: g.new_tokens };
+            let mut attempt = Attempt { raw: g.text.clone(), sql: None, repairs: Vec::new(), error: None, prompt_tokens: g.prompt_tokens, new_tokens: g.new_tokens, constrained: g.constrained };
             if g.text.trim_start().starts_with(REFUSAL_MARKER) {
                 answer.attempts.push(attempt);
                 answer.class = QuestionClass::Unsupported;

@@ -19,7 +19,8 @@ pub struct Growth {
     pub rate_pct: f64,
 }
 
-const GROWTH_WORDS: [&str; 5] = ["增长率", "增长幅度", "增速", "同比增长", "变化率"];
+/// Words that ask for a rate (not an amount: 「增长了多少」 alone asks for the difference).
+const GROWTH_WORDS: [&str; 10] = ["增长率", "增长幅度", "增速", "同比增长", "变化率", "涨幅", "增幅", "增长比例", "增长的比例", "百分之几"];
 
 /// A numeric cell as f64 (text and NULL are not numbers).
 pub(crate) fn number(v: &Value) -> Option<f64> {
@@ -95,6 +96,13 @@ mod tests {
         assert!(growth(&recall("2020年净利润是多少", &["2020年"]), &result(vec![("2019年", 1.0), ("2020年", 2.0)])).is_none());
         assert!(growth(&recall("2020年净利润增长率", &["2020年", "2019年"]), &result(vec![("2020年", 2.0)])).is_none());
         assert!(growth(&recall("2020年净利润增长率", &["2020年", "2019年"]), &result(vec![("2019年", 0.0), ("2020年", 2.0)])).is_none());
+    }
+
+    #[test]
+    fn colloquial_rate_words_ask_for_the_rate() {
+        for q in ["2021年净利同比涨幅", "2021年营收增长的比例", "2021年营收增长了百分之几"] {
+            assert!(growth(&recall(q, &["2021年", "2020年"]), &result(vec![("2020年", 100.0), ("2021年", 150.0)])).is_some(), "{q}");
+        }
     }
 
     #[test]

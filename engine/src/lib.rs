@@ -6,6 +6,7 @@ pub mod answer;
 pub mod bench;
 pub mod classify;
 pub mod compute;
+pub mod constrain;
 pub mod entity_fix;
 pub mod eval;
 pub mod eval_conv;

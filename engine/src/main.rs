@@ -61,6 +61,10 @@ struct Cli {
     /// Prompt-lookup speculative decoding: draft tokens verified per step (0 = off; the output is the same).
     #[arg(long, global = true, default_value_t = llm::DEFAULT_DRAFT_TOKENS)]
     draft_tokens: usize,
+    /// Constrained decoding: identifiers limited to the prompt's columns, company and year
+    /// literals to the linked values (`on` or `off`).
+    #[arg(long, global = true, default_value = "off")]
+    constrain: String,
     /// Use an OpenAI-compatible server instead of the in-process model (http://host:port).
     #[arg(long, global = true)]
     backend_url: Option<String>,
@@ -154,7 +158,7 @@ enum Command {
         #[arg(long, default_value = "chatml")]
         format: String,
         /// Evaluation sets whose questions must not be trained on.
-        #[arg(long, default_values = ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl", "datasets/analyst_dev/analyst_dev.jsonl", "datasets/paraphrase/paraphrase.jsonl", "datasets/paraphrase/paraphrase2.jsonl", "datasets/conversations/conversations.jsonl"])]
+        #[arg(long, default_values = ["datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl", "datasets/analyst_dev/analyst_dev.jsonl", "datasets/paraphrase/paraphrase.jsonl", "datasets/paraphrase/paraphrase2.jsonl", "datasets/conversations/conversations.jsonl", "datasets/columns_dev/columns.jsonl"])]
         exclude: Vec<PathBuf>,
     },
     /// Download and verify the model files.
@@ -180,6 +184,11 @@ fn config(cli: &Cli) -> Result<Config, Usage> {
     }
     c.threads = cli.threads.map(usize::from);
     c.draft_tokens = cli.draft_tokens;
+    c.constrain = match cli.constrain.as_str() {
+        "on" => true,
+        "off" => false,
+        other => return Err(Usage(format!("--constrain {other}: expected on or off"))),
+    };
     let size = ModelSize::parse(&cli.model_size).ok_or_else(|| Usage(format!("--model-size {}: expected 0.5b or 1.5b", cli.model_size)))?;
     let adapter = match cli.adapter.as_deref() {
         Some("none") => None,

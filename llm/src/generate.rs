@@ -2,6 +2,7 @@
 //! prompt is the same for every question, so its KV cache is computed once and
 //! cloned; each question pays only for its own tokens.
 
+use crate::constraint::{constrained_pick, TokenConstraint};
 use crate::draft;
 use crate::kernel::Kernel;
 use crate::lora::{LoraAdapter, LoraMode};
@@ -28,6 +29,8 @@ pub struct QwenGenerator {
     model: Qwen2,
     tokenizer: Tokenizer,
     special: SpecialTokens,
+    /// Each token's bytes, for the decoding constraint.
+    pieces: Vec<Vec<u8>>,
     /// The GGUF's chat template, compiled once at load.
     chat: minijinja::Environment<'static>,
     model_path: PathBuf,
@@ -50,7 +53,7 @@ impl QwenGenerator {
         let bad = |message: String| LlmError::BadModel { path: model_path.display().to_string(), message };
         let mut file = std::fs::File::open(model_path).map_err(|e| bad(e.to_string()))?;
         let ct = gguf_file::Content::read(&mut file).map_err(|e| bad(format!("not a readable GGUF: {e}")))?;
-        let (tokenizer, special) = tokenizer_from_gguf(&ct)?;
+        let (tokenizer, special, pieces) = tokenizer_from_gguf(&ct)?;
         let template = match ct.metadata.get("tokenizer.chat_template") {
             Some(v) => v.to_string().cloned().unwrap_or_else(|_| FALLBACK_TEMPLATE.to_string()),
             None => FALLBACK_TEMPLATE.to_string(),
@@ -66,6 +69,7 @@ impl QwenGenerator {
             model,
             tokenizer,
             special,
+            pieces,
             chat,
             model_path: model_path.to_path_buf(),
             adapter: adapter.map(|a| (a.path.clone(), a.module_count(), mode)),
@@ -138,6 +142,7 @@ struct Decoded {
     steps: usize,
     drafted: usize,
     accepted: usize,
+    constrained: usize,
 }
 
 impl QwenGenerator {
@@ -150,33 +155,60 @@ impl QwenGenerator {
     fn decode(&self, ids: &[u32], mut next: u32, cache: &mut KvCache, opts: &GenOptions) -> Result<Decoded, LlmError> {
         let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
         let mut context = ids.to_vec();
-        let mut d = Decoded { tokens: Vec::new(), steps: 0, drafted: 0, accepted: 0 };
+        let mut d = Decoded { tokens: Vec::new(), steps: 0, drafted: 0, accepted: 0, constrained: 0 };
+        let mut text: Vec<u8> = Vec::new();
         while !self.is_stop(next) && d.tokens.len() < opts.max_new_tokens {
             if cancelled() {
                 return Err(LlmError::Cancelled);
             }
             d.tokens.push(next);
             context.push(next);
+            text.extend_from_slice(self.piece(next));
             let room = opts.max_new_tokens - d.tokens.len();
             let draft = draft::lookup(&context, opts.draft_tokens.min(room));
             d.steps += 1;
             if draft.is_empty() {
-                next = Qwen2::argmax(&self.model.forward(&[next], cache)?)?;
+                let logits = self.model.forward(&[next], cache)?;
+                next = self.pick(Qwen2::argmax(&logits)?, &logits, &text, opts, &mut d)?;
                 continue;
             }
             let pos = cache.len();
             let input: Vec<u32> = std::iter::once(next).chain(draft.iter().copied()).collect();
-            // picks[i]: the model's greedy token after input[i].
-            let picks: Vec<u32> = self.model.forward_all(&input, cache)?.argmax(candle_core::D::Minus1)?.to_vec1()?;
-            let kept = draft.iter().zip(&picks).take_while(|(t, p)| t == p && !self.is_stop(**t)).count();
+            let logits = self.model.forward_all(&input, cache)?;
+            // greedy[i]: the model's greedy token after input[i].
+            let greedy: Vec<u32> = logits.argmax(candle_core::D::Minus1)?.to_vec1()?;
+            // Keep the drafted tokens the (constrained) greedy pick agrees with.
+            let mut kept = 0;
+            let mut drafted_text = text.clone();
+            next = loop {
+                let pick = self.pick(greedy[kept], &logits.get(kept)?, &drafted_text, opts, &mut d)?;
+                if kept == draft.len() || draft[kept] != pick || self.is_stop(pick) {
+                    break pick;
+                }
+                drafted_text.extend_from_slice(self.piece(pick));
+                kept += 1;
+            };
             d.tokens.extend_from_slice(&draft[..kept]);
             context.extend_from_slice(&draft[..kept]);
-            next = picks[kept];
+            text = drafted_text;
             cache.truncate(pos + 1 + kept)?;
             d.drafted += draft.len();
             d.accepted += kept;
         }
         Ok(d)
+    }
+
+    /// A token's bytes (none for an id past the vocabulary, as padded output rows can be).
+    fn piece(&self, id: u32) -> &[u8] {
+        self.pieces.get(id as usize).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The greedy token, or with a constraint the best token it allows.
+    fn pick(&self, greedy: u32, logits: &candle_core::Tensor, text: &[u8], opts: &GenOptions, d: &mut Decoded) -> Result<u32, LlmError> {
+        let Some(c) = opts.constraint.as_deref() else { return Ok(greedy) };
+        let (id, changed) = constrained_pick(greedy, logits, text, &self.pieces, |t| self.is_stop(t), c as &dyn TokenConstraint)?;
+        d.constrained += changed as usize;
+        Ok(id)
     }
 }
 
@@ -191,10 +223,12 @@ impl SqlGenerator for QwenGenerator {
         let t0 = Instant::now();
         let (cached, mut cache) = self.cached_prefix(&prompt.system, &ids)?.unwrap_or_else(|| (0, self.model.new_cache()));
         let logits = self.model.forward(&ids[cached..], &mut cache)?;
-        let next = Qwen2::argmax(&logits)?;
+        let mut first = Decoded { tokens: Vec::new(), steps: 0, drafted: 0, accepted: 0, constrained: 0 };
+        let next = self.pick(Qwen2::argmax(&logits)?, &logits, &[], opts, &mut first)?;
         let prefill_ms = t0.elapsed().as_secs_f64() * 1e3;
         let t1 = Instant::now();
-        let d = self.decode(&ids, next, &mut cache, opts)?;
+        let mut d = self.decode(&ids, next, &mut cache, opts)?;
+        d.constrained += first.constrained;
         let decode_ms = t1.elapsed().as_secs_f64() * 1e3;
         let text = self.tokenizer.decode(&d.tokens, true).map_err(|e| LlmError::Tokenizer(e.to_string()))?;
         Ok(Generation {
@@ -207,6 +241,7 @@ impl SqlGenerator for QwenGenerator {
             decode_steps: d.steps,
             drafted: d.drafted,
             accepted: d.accepted,
+            constrained: d.constrained,
         })
     }
 

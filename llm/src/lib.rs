@@ -1,6 +1,7 @@
 //! Everything about the language model: fetching the GGUF, building its tokenizer,
 //! running Qwen2 on candle, and the `SqlGenerator` seam the engine talks to.
 
+pub mod constraint;
 pub mod draft;
 pub mod fetch;
 pub mod generate;
@@ -49,7 +50,7 @@ pub struct ChatPrompt {
     pub user: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GenOptions {
     pub max_new_tokens: usize,
     /// Set from another thread (Ctrl-C in the REPL) to stop decoding early.
@@ -58,6 +59,19 @@ pub struct GenOptions {
     /// prompt are verified per step (0 = plain greedy decoding). Either way the
     /// output is the greedy one.
     pub draft_tokens: usize,
+    /// What the decoder may emit (in-process model only; an HTTP backend ignores it).
+    pub constraint: Option<Arc<dyn constraint::TokenConstraint>>,
+}
+
+impl std::fmt::Debug for GenOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenOptions")
+            .field("max_new_tokens", &self.max_new_tokens)
+            .field("cancel", &self.cancel)
+            .field("draft_tokens", &self.draft_tokens)
+            .field("constraint", &self.constraint.is_some())
+            .finish()
+    }
 }
 
 /// Draft length used unless a caller asks otherwise.
@@ -65,7 +79,7 @@ pub const DEFAULT_DRAFT_TOKENS: usize = 8;
 
 impl Default for GenOptions {
     fn default() -> Self {
-        GenOptions { max_new_tokens: 200, cancel: None, draft_tokens: DEFAULT_DRAFT_TOKENS }
+        GenOptions { max_new_tokens: 200, cancel: None, draft_tokens: DEFAULT_DRAFT_TOKENS, constraint: None }
     }
 }
 
@@ -84,6 +98,8 @@ pub struct Generation {
     /// Draft tokens proposed and accepted (prompt lookup).
     pub drafted: usize,
     pub accepted: usize,
+    /// Picks the constraint changed (the greedy token was not allowed).
+    pub constrained: usize,
 }
 
 /// The seam between the engine and whatever writes SQL (in-process model, HTTP server).

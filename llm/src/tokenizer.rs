@@ -30,7 +30,8 @@ pub struct SpecialTokens {
     pub endoftext: Option<u32>,
 }
 
-pub fn tokenizer_from_gguf(ct: &Content) -> Result<(Tokenizer, SpecialTokens), LlmError> {
+/// The tokenizer, its special ids, and each token's bytes (for constrained decoding).
+pub fn tokenizer_from_gguf(ct: &Content) -> Result<(Tokenizer, SpecialTokens, Vec<Vec<u8>>), LlmError> {
     let md = |k: &str| ct.metadata.get(k).ok_or_else(|| LlmError::Tokenizer(format!("GGUF has no {k}")));
     let model = md("tokenizer.ggml.model")?.to_string().map_err(tok_err)?;
     if model != "gpt2" {
@@ -85,5 +86,6 @@ pub fn tokenizer_from_gguf(ct: &Content) -> Result<(Tokenizer, SpecialTokens), L
         Some(v) => v.to_u32().map_err(tok_err)?,
         None => id_of("<|endoftext|>").ok_or_else(|| LlmError::Tokenizer("no eos token".into()))?,
     };
-    Ok((tokenizer, SpecialTokens { eos, im_end: id_of("<|im_end|>"), endoftext: id_of("<|endoftext|>") }))
+    let pieces = crate::constraint::token_bytes(&tokens);
+    Ok((tokenizer, SpecialTokens { eos, im_end: id_of("<|im_end|>"), endoftext: id_of("<|endoftext|>") }, pieces))
 }
