@@ -1646,7 +1646,8 @@ def main():
     ap.add_argument("--eval", nargs="*", default=[str(ROOT / n) for n in (
         "datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl",
         "datasets/analyst_dev/analyst_dev.jsonl", "datasets/paraphrase/paraphrase.jsonl",
-        "datasets/paraphrase/paraphrase2.jsonl", "datasets/conversations/conversations.jsonl")],
+        "datasets/paraphrase/paraphrase2.jsonl", "datasets/conversations/conversations.jsonl",
+        "datasets/columns_dev/columns.jsonl")],
                     help="evaluation sets: only their questions are read, to drop generated questions equal to theirs")
     a = ap.parse_args()
 

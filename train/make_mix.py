@@ -8,7 +8,7 @@ and samples per class (question text -> class through the pair files), seeded. F
 the old templates from regressing while the new kinds are learned. FinGLM pairs whose gold SQL reads
 a bare city as 注册地址 are left out: they contradict the place rule in schemas/finglm.toml.
 """
-import argparse, json, random, collections
+import argparse, json, random, collections, re
 
 p = argparse.ArgumentParser()
 p.add_argument("--sft", required=True)
@@ -18,7 +18,16 @@ p.add_argument("--per-class", type=int, default=90)
 p.add_argument("--columns", type=int, default=160)
 p.add_argument("--finglm", type=int, default=260)
 p.add_argument("--finglm-style", type=int, default=100)
+p.add_argument("--finglm-computed", type=float, default=0.0,
+               help="share of the FinGLM replay drawn from its computed pairs (ratio or two-year growth SQL); "
+                    "0 samples FinGLM uniformly")
 a = p.parse_args()
+
+
+def finglm_computed(ex):
+    """FinGLM pairs whose gold computes (a ratio) or fetches two years for a growth rate."""
+    sql = ex["messages"][2]["content"]
+    return "/" in sql or bool(re.search(r"年份 in \('\d{4}年', '\d{4}年'\)", sql))
 
 cls = {}
 for line in open("datasets/generated/template_pairs.jsonl", encoding="utf-8"):
@@ -50,7 +59,14 @@ for c in sorted(groups):
     g = groups[c]
     rng.shuffle(g)
     n = min(len(g), size.get(c, a.per_class))
-    mix += g[:n]
+    if c == "finglm" and a.finglm_computed > 0:
+        comp = [ex for ex in g if finglm_computed(ex)]
+        rest = [ex for ex in g if not finglm_computed(ex)]
+        k = min(len(comp), round(n * a.finglm_computed))
+        mix += comp[:k] + rest[:n - k]
+        report["finglm_computed"] = k
+    else:
+        mix += g[:n]
     report[c] = n
 rng.shuffle(mix)
 with open(a.out, "w", encoding="utf-8") as f:
