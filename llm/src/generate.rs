@@ -169,7 +169,7 @@ impl QwenGenerator {
             d.steps += 1;
             if draft.is_empty() {
                 let logits = self.model.forward(&[next], cache)?;
-                next = self.pick(Qwen2::argmax(&logits)?, &logits, &text, opts, &mut d)?;
+                next = self.pick(Qwen2::argmax(&logits)?, || Ok(logits.clone()), &text, opts, &mut d.constrained)?;
                 continue;
             }
             let pos = cache.len();
@@ -177,20 +177,19 @@ impl QwenGenerator {
             let logits = self.model.forward_all(&input, cache)?;
             // greedy[i]: the model's greedy token after input[i].
             let greedy: Vec<u32> = logits.argmax(candle_core::D::Minus1)?.to_vec1()?;
-            // Keep the drafted tokens the (constrained) greedy pick agrees with.
+            // Keep the drafted tokens the (constrained) greedy pick agrees with; `text`
+            // grows with each kept one, so every pick sees the text before it.
             let mut kept = 0;
-            let mut drafted_text = text.clone();
             next = loop {
-                let pick = self.pick(greedy[kept], &logits.get(kept)?, &drafted_text, opts, &mut d)?;
+                let pick = self.pick(greedy[kept], || logits.get(kept), &text, opts, &mut d.constrained)?;
                 if kept == draft.len() || draft[kept] != pick || self.is_stop(pick) {
                     break pick;
                 }
-                drafted_text.extend_from_slice(self.piece(pick));
+                text.extend_from_slice(self.piece(pick));
                 kept += 1;
             };
             d.tokens.extend_from_slice(&draft[..kept]);
             context.extend_from_slice(&draft[..kept]);
-            text = drafted_text;
             cache.truncate(pos + 1 + kept)?;
             d.drafted += draft.len();
             d.accepted += kept;
@@ -203,11 +202,20 @@ impl QwenGenerator {
         self.pieces.get(id as usize).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// The greedy token, or with a constraint the best token it allows.
-    fn pick(&self, greedy: u32, logits: &candle_core::Tensor, text: &[u8], opts: &GenOptions, d: &mut Decoded) -> Result<u32, LlmError> {
+    /// The greedy token, or with a constraint the best token it allows; `logits` (that
+    /// position's row) is taken only when a constraint needs it. `changed` counts
+    /// the picks the constraint changed.
+    fn pick(
+        &self,
+        greedy: u32,
+        logits: impl FnOnce() -> candle_core::Result<candle_core::Tensor>,
+        text: &[u8],
+        opts: &GenOptions,
+        changed: &mut usize,
+    ) -> Result<u32, LlmError> {
         let Some(c) = opts.constraint.as_deref() else { return Ok(greedy) };
-        let (id, changed) = constrained_pick(greedy, logits, text, &self.pieces, |t| self.is_stop(t), c as &dyn TokenConstraint)?;
-        d.constrained += changed as usize;
+        let (id, differs) = constrained_pick(greedy, &logits()?, text, &self.pieces, |t| self.is_stop(t), c as &dyn TokenConstraint)?;
+        *changed += differs as usize;
         Ok(id)
     }
 }
@@ -223,12 +231,12 @@ impl SqlGenerator for QwenGenerator {
         let t0 = Instant::now();
         let (cached, mut cache) = self.cached_prefix(&prompt.system, &ids)?.unwrap_or_else(|| (0, self.model.new_cache()));
         let logits = self.model.forward(&ids[cached..], &mut cache)?;
-        let mut first = Decoded { tokens: Vec::new(), steps: 0, drafted: 0, accepted: 0, constrained: 0 };
-        let next = self.pick(Qwen2::argmax(&logits)?, &logits, &[], opts, &mut first)?;
+        let mut first_changed = 0;
+        let next = self.pick(Qwen2::argmax(&logits)?, || Ok(logits.clone()), &[], opts, &mut first_changed)?;
         let prefill_ms = t0.elapsed().as_secs_f64() * 1e3;
         let t1 = Instant::now();
         let mut d = self.decode(&ids, next, &mut cache, opts)?;
-        d.constrained += first.constrained;
+        d.constrained += first_changed;
         let decode_ms = t1.elapsed().as_secs_f64() * 1e3;
         let text = self.tokenizer.decode(&d.tokens, true).map_err(|e| LlmError::Tokenizer(e.to_string()))?;
         Ok(Generation {
