@@ -1,25 +1,17 @@
 //! The catalog: what tables and columns the database really has, joined with the
-//! human-written column docs in `schemas/finglm.toml`. Every later stage (recall,
-//! prompt, guard) asks the catalog instead of reading the database schema itself.
+//! human-written schema file (`schemas/finglm.toml`: column docs and the dataset's
+//! facts). Every later stage (recall, prompt, guard) asks the catalog instead of
+//! reading the database schema itself, and no stage names a column of its own.
 
 mod docs;
 mod paths;
 
-pub use docs::{ColumnDoc, PlaceColumns, SchemaDocs, TableDoc};
-pub use paths::{default_db_path, default_schema_path, repo_root, stopwords_path};
+pub use docs::{ColumnDoc, DatasetSpec, PlaceColumns, SchemaDocs, TableDoc, YearFormat};
+pub use paths::{default_db_path, default_schema_path, repo_root};
 
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// The table/view that analysts' questions are asked against.
-pub const QUERY_TABLE: &str = "big";
-/// Columns that every prompt carries: identity of the company and the year.
-pub const MANDATORY_COLUMNS: [&str; 4] = ["公司名称", "股票代码", "股票简称", "年份"];
-pub const COMPANY_COLUMN: &str = "公司名称";
-pub const YEAR_COLUMN: &str = "年份";
-pub const CODE_COLUMN: &str = "股票代码";
-pub const SHORT_NAME_COLUMN: &str = "股票简称";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -31,7 +23,7 @@ pub enum CatalogError {
     PendingWal(PathBuf),
     #[error("cannot read schema of {path}: {source}")]
     Schema { path: PathBuf, source: rusqlite::Error },
-    #[error("cannot read column docs {path}: {message}")]
+    #[error("cannot read schema file {path}: {message}")]
     Docs { path: PathBuf, message: String },
 }
 
@@ -103,6 +95,8 @@ pub struct Company {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub db_path: PathBuf,
+    schema_path: PathBuf,
+    dataset: DatasetSpec,
     tables: Vec<Table>,
     docs: HashMap<String, ColumnDoc>,
     table_docs: HashMap<String, TableDoc>,
@@ -111,6 +105,11 @@ pub struct Catalog {
     places: Vec<String>,
     /// Empty when the schema file names no address columns: places then filter nothing.
     place_columns: PlaceColumns,
+}
+
+/// `"name"` for SQL, whatever the name holds.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// City and province names (「南京」「扬州」「广东」) read off the registered addresses,
@@ -170,6 +169,46 @@ fn immutable_uri(path: &Path) -> String {
     uri
 }
 
+/// Companies, stored years and place names, read from the query table with the
+/// columns the schema file names. A missing column reads as nothing, not an error.
+fn read_entities(
+    conn: &Connection,
+    ds: &DatasetSpec,
+    place_columns: &PlaceColumns,
+    table: &Table,
+) -> rusqlite::Result<(Vec<Company>, Vec<String>, Vec<String>)> {
+    let t = quoted(&table.name);
+    let has = |c: &str| !c.is_empty() && table.column(c).is_some();
+    let mut companies = Vec::new();
+    if has(&ds.company_column) && has(&ds.short_name_column) && has(&ds.code_column) {
+        let (name, short, code) = (quoted(&ds.company_column), quoted(&ds.short_name_column), quoted(&ds.code_column));
+        let sql = format!("SELECT {name}, MAX({short}), MAX({code}) FROM {t} WHERE {name} IS NOT NULL GROUP BY {name} ORDER BY {name}");
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Company {
+                full_name: r.get(0)?,
+                short_name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                code: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            })
+        })?;
+        companies = rows.collect::<Result<_, _>>()?;
+    }
+    let mut places = Vec::new();
+    if has(&place_columns.registered_column) {
+        let a = quoted(&place_columns.registered_column);
+        let mut stmt = conn.prepare(&format!("SELECT DISTINCT {a} FROM {t} WHERE {a} IS NOT NULL"))?;
+        let addresses: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+        places = places_from_addresses(&addresses);
+    }
+    let mut years = Vec::new();
+    if has(&ds.year_column) {
+        let y = quoted(&ds.year_column);
+        let mut stmt = conn.prepare(&format!("SELECT DISTINCT {y} FROM {t} ORDER BY {y}"))?;
+        years = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+    }
+    Ok((companies, years, places))
+}
+
 impl Catalog {
     /// Read tables/columns from the database and join them with the docs file.
     pub fn load(db_path: &Path, schema_path: &Path) -> Result<Catalog, CatalogError> {
@@ -202,43 +241,19 @@ impl Catalog {
             }
         }
         let docs = SchemaDocs::load(schema_path)?;
-        let mut companies = Vec::new();
-        let mut years = Vec::new();
-        let mut places = Vec::new();
-        if tables.iter().any(|t| t.name == QUERY_TABLE) {
-            let mut stmt = conn
-                .prepare(
-                    "SELECT 公司名称, MAX(股票简称), MAX(股票代码) FROM big WHERE 公司名称 IS NOT NULL GROUP BY 公司名称 ORDER BY 公司名称",
-                )
-                .map_err(schema_err)?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok(Company {
-                        full_name: r.get(0)?,
-                        short_name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                        code: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    })
-                })
-                .map_err(schema_err)?;
-            for row in rows {
-                companies.push(row.map_err(schema_err)?);
-            }
-            let mut stmt = conn.prepare("SELECT DISTINCT 注册地址 FROM big WHERE 注册地址 IS NOT NULL").map_err(schema_err)?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(schema_err)?;
-            let addresses: Vec<String> = rows.collect::<Result<_, _>>().map_err(schema_err)?;
-            places = places_from_addresses(&addresses);
-            let mut stmt = conn.prepare("SELECT DISTINCT 年份 FROM big ORDER BY 年份").map_err(schema_err)?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(schema_err)?;
-            for row in rows {
-                years.push(row.map_err(schema_err)?);
-            }
-        }
+        let place_columns = docs.places.clone().unwrap_or_default();
+        let (companies, years, places) = match tables.iter().find(|t| t.name == docs.dataset.query_table) {
+            Some(t) => read_entities(&conn, &docs.dataset, &place_columns, t).map_err(schema_err)?,
+            None => Default::default(),
+        };
         Ok(Catalog {
             db_path: db_path.to_path_buf(),
+            schema_path: schema_path.to_path_buf(),
+            dataset: docs.dataset,
             tables,
             docs: docs.columns.into_iter().map(|d| (d.name.clone(), d)).collect(),
             table_docs: docs.tables.into_iter().map(|d| (d.name.clone(), d)).collect(),
-            place_columns: docs.places.unwrap_or_default(),
+            place_columns,
             companies,
             years,
             places,
@@ -264,10 +279,20 @@ impl Catalog {
     }
 
     pub fn query_table(&self) -> Option<&Table> {
-        self.table(QUERY_TABLE)
+        self.table(&self.dataset.query_table)
     }
 
-    /// The columns questions are answered from (those of `big`).
+    /// The dataset's facts from the schema file (`[dataset]`).
+    pub fn dataset(&self) -> &DatasetSpec {
+        &self.dataset
+    }
+
+    /// A word list the schema file names (`stopwords`, `synonyms`, `absent`), beside it.
+    pub fn schema_relative(&self, file: &str) -> PathBuf {
+        self.schema_path.parent().unwrap_or(Path::new(".")).join(file)
+    }
+
+    /// The columns questions are answered from (those of the query table).
     pub fn query_columns(&self) -> &[Column] {
         self.query_table().map(|t| t.columns.as_slice()).unwrap_or(&[])
     }

@@ -20,7 +20,3 @@ pub fn default_db_path() -> PathBuf {
 pub fn default_schema_path() -> PathBuf {
     repo_root().join("schemas/finglm.toml")
 }
-
-pub fn stopwords_path() -> PathBuf {
-    repo_root().join("schemas/stopwords.txt")
-}

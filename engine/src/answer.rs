@@ -210,7 +210,7 @@ impl Engine {
         let base = self.prompt_for(&recall);
         let constrained;
         let gen = if self.config.constrain {
-            let c: std::sync::Arc<dyn llm::constraint::TokenConstraint> = std::sync::Arc::new(crate::constrain::SqlConstraint::new(&recall));
+            let c: std::sync::Arc<dyn llm::constraint::TokenConstraint> = std::sync::Arc::new(crate::constrain::SqlConstraint::new(&recall, self.catalog.dataset()));
             constrained = GenOptions { constraint: Some(c), ..gen.clone() };
             &constrained
         } else {
@@ -270,7 +270,7 @@ impl Engine {
                     attempt.repairs = checked.repairs.iter().map(|r| r.to_string()).collect();
                     // A rewrite after approval is approved again before it can run.
                     let mut statement = checked.statement.clone();
-                    let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker()).with_mentions(&answer.recall.entities.companies).fix(&mut statement);
+                    let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker(), &self.catalog).with_mentions(&answer.recall.entities.companies).fix(&mut statement);
                     if !fixed.is_empty() {
                         if let Ok(again) = self.guard.recheck(&checked, &statement) {
                             checked = again;

@@ -30,7 +30,7 @@ struct Scan<'a> {
 }
 
 impl SqlConstraint {
-    pub fn new(recall: &RecallResult) -> SqlConstraint {
+    pub fn new(recall: &RecallResult, dataset: &catalog::DatasetSpec) -> SqlConstraint {
         let mut identifiers: Vec<Vec<u8>> = recall.columns.iter().map(|c| c.name.as_bytes().to_vec()).collect();
         identifiers.extend(recall.metrics.iter().flat_map(|m| m.columns.iter().map(|c| c.as_bytes().to_vec())));
         identifiers.sort();
@@ -39,8 +39,8 @@ impl SqlConstraint {
             identifiers,
             companies: recall.entities.companies.iter().map(|c| c.full_name.as_bytes().to_vec()).collect(),
             years: recall.entities.years.iter().map(|y| y.as_bytes().to_vec()).collect(),
-            company_column: catalog::COMPANY_COLUMN.as_bytes().to_vec(),
-            year_column: catalog::YEAR_COLUMN.as_bytes().to_vec(),
+            company_column: dataset.company_column.as_bytes().to_vec(),
+            year_column: dataset.year_column.as_bytes().to_vec(),
         }
     }
 

@@ -12,14 +12,23 @@ use std::ops::ControlFlow;
 /// gets rewritten to.
 pub struct CompanyNames<'a> {
     linker: &'a EntityLinker,
+    /// The column that holds full names, and the address columns (from the schema file).
+    company_column: &'a str,
+    address_columns: [&'a str; 2],
     /// Mentions recall linked in this question (「爱尔」 → 爱尔眼科医院集团股份有限公司):
     /// short forms no global key holds, valid for this question only.
     mentions: Vec<(String, String)>,
 }
 
 impl<'a> CompanyNames<'a> {
-    pub fn new(linker: &'a EntityLinker) -> CompanyNames<'a> {
-        CompanyNames { linker, mentions: Vec::new() }
+    pub fn new(linker: &'a EntityLinker, catalog: &'a catalog::Catalog) -> CompanyNames<'a> {
+        let places = catalog.place_columns();
+        CompanyNames {
+            linker,
+            company_column: &catalog.dataset().company_column,
+            address_columns: [&places.registered_column, &places.office_column],
+            mentions: Vec::new(),
+        }
     }
 
     /// Also rewrite the mentions recall linked in the question being answered.
@@ -40,8 +49,8 @@ impl<'a> CompanyNames<'a> {
     pub fn fix(&self, stmt: &mut Statement) -> Vec<(String, String)> {
         let mut changes = Vec::new();
         let is_company = |e: &Expr| match e {
-            Expr::Identifier(i) => i.value == catalog::COMPANY_COLUMN,
-            Expr::CompoundIdentifier(p) => p.last().is_some_and(|i| i.value == catalog::COMPANY_COLUMN),
+            Expr::Identifier(i) => i.value == self.company_column,
+            Expr::CompoundIdentifier(p) => p.last().is_some_and(|i| i.value == self.company_column),
             _ => false,
         };
         let fix_lit = |e: &mut Expr, changes: &mut Vec<(String, String)>| {
@@ -57,7 +66,8 @@ impl<'a> CompanyNames<'a> {
         let _ = visit_expressions_mut(stmt, |e| {
             // `注册地址 LIKE '%<a company's name>%'`: a company name is never an address.
             if let Expr::Like { negated: false, expr, pattern, .. } = e {
-                let on_address = matches!(expr.as_ref(), Expr::Identifier(i) if i.value == "注册地址" || i.value == "办公地址");
+                let on_address =
+                    matches!(expr.as_ref(), Expr::Identifier(i) if !i.value.is_empty() && self.address_columns.contains(&i.value.as_str()));
                 if let (true, Expr::Value(v)) = (on_address, pattern.as_ref()) {
                     if let Value::SingleQuotedString(p) = &v.value {
                         let inner = p.trim_matches('%');
@@ -65,7 +75,7 @@ impl<'a> CompanyNames<'a> {
                         if let Some(full) = full.filter(|_| inner.chars().count() >= 4) {
                             changes.push((p.clone(), full.clone()));
                             *e = Expr::BinaryOp {
-                                left: Box::new(Expr::Identifier(sqlparser::ast::Ident::new(catalog::COMPANY_COLUMN))),
+                                left: Box::new(Expr::Identifier(sqlparser::ast::Ident::new(self.company_column))),
                                 op: BinaryOperator::Eq,
                                 right: Box::new(Expr::Value(Value::SingleQuotedString(full).into())),
                             };
@@ -104,10 +114,10 @@ mod tests {
     fn short_names_codes_and_stems_become_full_names_in_sql() {
         let root = catalog::repo_root();
         let catalog = catalog::Catalog::load(&root.join("datasets/finglm/finglm.sqlite"), &root.join("schemas/finglm.toml")).unwrap();
-        let linker = EntityLinker::new(catalog.companies(), catalog.years()).unwrap();
+        let linker = EntityLinker::new(catalog.companies(), catalog.years(), recall::NameRules::from(catalog.dataset())).unwrap();
         let fix = |sql: &str| {
             let mut stmt = Parser::parse_sql(&SQLiteDialect {}, sql).unwrap().remove(0);
-            let changes = CompanyNames::new(&linker).fix(&mut stmt);
+            let changes = CompanyNames::new(&linker, &catalog).fix(&mut stmt);
             (stmt.to_string(), changes.len())
         };
         let (sql, n) = fix("SELECT 营业收入 FROM big WHERE 公司名称 = '东鹏饮料' AND 年份 = '2021年'");

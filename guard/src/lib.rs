@@ -130,16 +130,27 @@ impl CheckedSql {
 pub struct SqlGuard {
     catalog: Arc<Catalog>,
     schema: validate::Schema,
+    year: repair::YearRule,
 }
 
 impl SqlGuard {
     pub fn new(catalog: Arc<Catalog>) -> SqlGuard {
         let schema = validate::Schema::new(&catalog);
-        SqlGuard { catalog, schema }
+        let year = repair::YearRule::from_catalog(&catalog);
+        SqlGuard { catalog, schema, year }
     }
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// The text repairs that run before parsing (fences, prose, full-width forms, glued
+    /// keywords, bare years, `；`), on their own: the entry point of the `repair` fuzz target.
+    #[doc(hidden)]
+    pub fn repair_text(&self, raw: &str) -> (String, Vec<Repair>) {
+        let mut repairs = Vec::new();
+        let text = repair::before_parse(raw, &self.year.format, &mut repairs);
+        (text, repairs)
     }
 
     /// Repair common slips, parse (SQLite dialect), validate. Never panics on any
@@ -164,7 +175,7 @@ impl SqlGuard {
         }
 
         let mut repairs = Vec::new();
-        let text = repair::before_parse(raw, &mut repairs);
+        let text = repair::before_parse(raw, &self.year.format, &mut repairs);
         if repair::is_blank_sql(&text) {
             return Err(GuardError::Empty);
         }
@@ -189,7 +200,7 @@ impl SqlGuard {
         }
 
         let before = repairs.len();
-        repair::on_ast(&mut statement, &self.schema.column_set, &mut repairs);
+        repair::on_ast(&mut statement, &self.schema.column_set, &self.year, &mut repairs);
         let sql = if repairs.len() > before {
             // Re-render from the AST and parse that text again, so the statement
             // we validate is exactly what the rendered SQL means.
@@ -244,14 +255,6 @@ fn with_stack_and_no_panic(f: impl FnOnce() -> Result<CheckedSql, GuardError>) -
     })
 }
 
-/// The text repairs that run before parsing (fences, prose, full-width forms, glued
-/// keywords, `；`), on their own: the entry point of the `repair` fuzz target.
-#[doc(hidden)]
-pub fn repair_text(raw: &str) -> (String, Vec<Repair>) {
-    let mut repairs = Vec::new();
-    let text = repair::before_parse(raw, &mut repairs);
-    (text, repairs)
-}
 
 pub(crate) fn parse(text: &str) -> Result<Vec<Statement>, String> {
     Parser::parse_sql(&SQLiteDialect {}, text).map_err(|e| e.to_string())

@@ -5,6 +5,7 @@
 //! whatever it produces is parsed and validated like any other input.
 
 use crate::GuardError;
+use catalog::YearFormat;
 use sqlparser::ast::Visit;
 use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, OrderByKind, Query, SelectItem, SetExpr, Statement,
@@ -29,7 +30,7 @@ pub enum Repair {
     QuotedChineseIdentifier(String),
     /// A value written in double quotes (`公司名称 = "…"`) made a string literal.
     DoubleQuotedString(String),
-    /// A year compared with 年份 written as stored (`2021` → `'2021年'`).
+    /// A year compared with the year column written as stored (`2021` → `'2021年'`).
     YearLiteral { from: String, to: String },
     /// Extra semicolons or comments after the statement removed.
     TrailingSemicolon,
@@ -45,7 +46,7 @@ impl std::fmt::Display for Repair {
             Repair::SpacedKeyword => write!(f, "关键字与中文名之间补空格 (space between keyword and name)"),
             Repair::QuotedChineseIdentifier(c) => write!(f, "字符串 '{c}' 改为列名 {c} (string → column name)"),
             Repair::DoubleQuotedString(s) => write!(f, "双引号 \"{s}\" 改为字符串 '{s}' (double-quoted value → string)"),
-            Repair::YearLiteral { from, to } => write!(f, "年份取值 {from} → '{to}' (year literal as stored)"),
+            Repair::YearLiteral { from, to } => write!(f, "year literal {from} → '{to}' (as stored)"),
             Repair::TrailingSemicolon => write!(f, "去掉多余的分号或注释 (extra semicolon/comment removed)"),
         }
     }
@@ -277,22 +278,31 @@ fn space_keywords(code: &str) -> String {
     out
 }
 
-/// An unquoted `2021年` (a tokenizer error in SQLite) becomes the string `'2021年'`.
-fn quote_bare_years(code: &str, repairs: &mut Vec<Repair>) -> String {
+/// An unquoted stored year such as `2021年` (a tokenizer error in SQLite) becomes the
+/// string `'2021年'`. Only for a year format with a suffix: a bare number is SQL.
+fn quote_bare_years(code: &str, format: &YearFormat, repairs: &mut Vec<Repair>) -> String {
+    let (prefix, suffix): (Vec<char>, Vec<char>) = (format.prefix().chars().collect(), format.suffix().chars().collect());
+    if suffix.is_empty() {
+        return code.to_string();
+    }
+    let width = prefix.len() + 4 + suffix.len();
     let chars: Vec<char> = code.chars().collect();
     let mut out = String::with_capacity(code.len() + 4);
     let mut i = 0;
     while i < chars.len() {
         let boundary = i == 0 || !is_name_char(chars[i - 1]);
-        if boundary && i + 4 < chars.len() && chars[i..i + 4].iter().all(|c| c.is_ascii_digit()) && chars[i + 4] == '年' {
-            let year: String = chars[i..i + 5].iter().collect();
-            let ends = i + 5 == chars.len() || !is_name_char(chars[i + 5]);
-            if ends && (year.starts_with("19") || year.starts_with("20")) {
+        if boundary && i + width <= chars.len() {
+            let (p, rest) = chars[i..i + width].split_at(prefix.len());
+            let (digits, sfx) = rest.split_at(4);
+            let ends = i + width == chars.len() || !is_name_char(chars[i + width]);
+            let century = digits.starts_with(&['1', '9']) || digits.starts_with(&['2', '0']);
+            if ends && century && p == prefix.as_slice() && sfx == suffix.as_slice() && digits.iter().all(|c| c.is_ascii_digit()) {
+                let year: String = chars[i..i + width].iter().collect();
                 out.push('\'');
                 out.push_str(&year);
                 out.push('\'');
                 repairs.push(Repair::YearLiteral { from: year.clone(), to: year });
-                i += 5;
+                i += width;
                 continue;
             }
         }
@@ -424,7 +434,7 @@ fn code_semicolons(s: &str) -> Vec<usize> {
 
 /// Text repairs, in order: fences, full-width punctuation, glued keywords,
 /// bare years, and what follows the first `;`.
-pub fn before_parse(raw: &str, repairs: &mut Vec<Repair>) -> String {
+pub fn before_parse(raw: &str, years: &YearFormat, repairs: &mut Vec<Repair>) -> String {
     let mut s = raw.trim().to_string();
     if let Some(body) = strip_fences(&s) {
         repairs.push(Repair::StrippedMarkdownFence);
@@ -440,7 +450,7 @@ pub fn before_parse(raw: &str, repairs: &mut Vec<Repair>) -> String {
         repairs.push(Repair::SpacedKeyword);
         s = spaced;
     }
-    s = map_code(&s, |code| quote_bare_years(code, repairs));
+    s = map_code(&s, |code| quote_bare_years(code, years, repairs));
 
     let semis = code_semicolons(&s);
     if let Some(&first) = semis.first() {
@@ -628,11 +638,25 @@ fn prose_line_cuts(text: &str) -> Vec<usize> {
 // ---------------------------------------------------------------------------
 // AST repairs.
 
-fn is_year_column(e: &Expr) -> bool {
-    match e {
-        Expr::Identifier(i) => i.value == catalog::YEAR_COLUMN,
-        Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|i| i.value == catalog::YEAR_COLUMN),
-        _ => false,
+/// The year column and how it stores a year (the schema file's `[dataset]`).
+#[derive(Debug, Clone)]
+pub struct YearRule {
+    pub column: String,
+    pub format: YearFormat,
+}
+
+impl YearRule {
+    pub fn from_catalog(catalog: &catalog::Catalog) -> YearRule {
+        let ds = catalog.dataset();
+        YearRule { column: ds.year_column.clone(), format: ds.year_format.clone() }
+    }
+
+    fn is_column(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Identifier(i) => i.value == self.column,
+            Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|i| i.value == self.column),
+            _ => false,
+        }
     }
 }
 
@@ -652,12 +676,13 @@ fn string_value(e: &Expr) -> Option<&str> {
 
 struct AstRepairs<'a> {
     columns: &'a HashSet<String>,
+    year: &'a YearRule,
     aliases: HashSet<String>,
     repairs: Vec<Repair>,
 }
 
 impl AstRepairs<'_> {
-    /// `2021` / `'2021'` → `'2021年'` where compared with 年份.
+    /// `2021` / `'2021'` → `'2021年'` where compared with the year column.
     fn fix_year(&mut self, e: &mut Expr) {
         if let Expr::Value(v) = e {
             let digits = match &v.value {
@@ -666,7 +691,8 @@ impl AstRepairs<'_> {
                 _ => return,
             };
             if digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit()) && (digits.starts_with("19") || digits.starts_with("20")) {
-                let to = format!("{digits}年");
+                let Ok(y) = digits.parse::<u32>() else { return };
+                let to = self.year.format.render(y);
                 self.repairs.push(Repair::YearLiteral { from: v.value.to_string(), to: to.clone() });
                 v.value = Value::SingleQuotedString(to);
             }
@@ -750,9 +776,9 @@ impl VisitorMut for AstRepairs<'_> {
                     if is_column_ref(left) {
                         self.fix_double_quoted(right);
                     }
-                    if is_year_column(left) {
+                    if self.year.is_column(left) {
                         self.fix_year(right);
-                    } else if is_year_column(right) {
+                    } else if self.year.is_column(right) {
                         self.fix_year(left);
                     }
                     // `'营业收入' > 1e9`
@@ -772,7 +798,7 @@ impl VisitorMut for AstRepairs<'_> {
                 _ => {}
             },
             Expr::InList { expr, list, .. } if is_column_ref(expr) => {
-                let year = is_year_column(expr);
+                let year = self.year.is_column(expr);
                 for item in list.iter_mut() {
                     self.fix_double_quoted(item);
                     if year {
@@ -780,7 +806,7 @@ impl VisitorMut for AstRepairs<'_> {
                     }
                 }
             }
-            Expr::Between { expr, low, high, .. } if is_year_column(expr) => {
+            Expr::Between { expr, low, high, .. } if self.year.is_column(expr) => {
                 self.fix_year(low);
                 self.fix_year(high);
             }
@@ -838,8 +864,8 @@ fn all_aliases(stmt: &Statement) -> HashSet<String> {
 
 /// Value repairs on the parsed statement; appends what it changed.
 /// `columns`: every catalog column name.
-pub fn on_ast(stmt: &mut Statement, columns: &HashSet<String>, repairs: &mut Vec<Repair>) {
-    let mut r = AstRepairs { columns, aliases: all_aliases(stmt), repairs: Vec::new() };
+pub fn on_ast(stmt: &mut Statement, columns: &HashSet<String>, year: &YearRule, repairs: &mut Vec<Repair>) {
+    let mut r = AstRepairs { columns, year, aliases: all_aliases(stmt), repairs: Vec::new() };
     let _ = stmt.visit(&mut r);
     repairs.extend(r.repairs);
 }
@@ -847,6 +873,10 @@ pub fn on_ast(stmt: &mut Statement, columns: &HashSet<String>, repairs: &mut Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn nian() -> YearFormat {
+        YearFormat::try_from("{year}年".to_string()).unwrap()
+    }
 
     #[test]
     fn segments_respect_quotes_and_comments() {
@@ -866,8 +896,8 @@ mod tests {
     fn glued_keywords_and_years() {
         assert_eq!(space_keywords("SELECT研发费用FROM big"), "SELECT 研发费用 FROM big");
         let mut r = Vec::new();
-        assert_eq!(quote_bare_years("年份 = 2021年 AND x", &mut r), "年份 = '2021年' AND x");
-        assert_eq!(quote_bare_years("研发2021年", &mut r), "研发2021年");
+        assert_eq!(quote_bare_years("年份 = 2021年 AND x", &nian(), &mut r), "年份 = '2021年' AND x");
+        assert_eq!(quote_bare_years("研发2021年", &nian(), &mut r), "研发2021年");
     }
 
     #[test]
@@ -881,18 +911,18 @@ mod tests {
     #[test]
     fn trailing_text_rules() {
         let mut r = Vec::new();
-        assert_eq!(before_parse("SELECT 1 FROM big;\n这条查询返回 1。", &mut r), "SELECT 1 FROM big");
+        assert_eq!(before_parse("SELECT 1 FROM big;\n这条查询返回 1。", &nian(), &mut r), "SELECT 1 FROM big");
         assert_eq!(r, vec![Repair::StrippedTrailingText]);
         let mut r = Vec::new();
-        assert_eq!(before_parse("SELECT 1 FROM big; DROP TABLE big", &mut r), "SELECT 1 FROM big; DROP TABLE big");
+        assert_eq!(before_parse("SELECT 1 FROM big; DROP TABLE big", &nian(), &mut r), "SELECT 1 FROM big; DROP TABLE big");
         assert!(r.is_empty());
         let mut r = Vec::new();
-        assert_eq!(before_parse("SELECT 1 FROM big; 说明; /* x */ DELETE FROM big", &mut r), "SELECT 1 FROM big; 说明; /* x */ DELETE FROM big");
+        assert_eq!(before_parse("SELECT 1 FROM big; 说明; /* x */ DELETE FROM big", &nian(), &mut r), "SELECT 1 FROM big; 说明; /* x */ DELETE FROM big");
         let mut r = Vec::new();
-        assert_eq!(before_parse("SELECT 1 FROM big;", &mut r), "SELECT 1 FROM big");
+        assert_eq!(before_parse("SELECT 1 FROM big;", &nian(), &mut r), "SELECT 1 FROM big");
         assert!(r.is_empty());
         let mut r = Vec::new();
-        assert_eq!(before_parse("SELECT 1 FROM big;; -- end", &mut r), "SELECT 1 FROM big");
+        assert_eq!(before_parse("SELECT 1 FROM big;; -- end", &nian(), &mut r), "SELECT 1 FROM big");
         assert_eq!(r, vec![Repair::TrailingSemicolon]);
     }
 }

@@ -311,10 +311,11 @@ fn recheck_validates_a_rewritten_statement_again() {
 /// glued/fenced variants of it: the scanner's output stays in proportion to its input.
 #[test]
 fn repair_scanner_output_stays_in_proportion() {
+    let g = common::guard();
     for item in common::read_jsonl("tests/data/guard_adversarial.jsonl") {
         let sql = item["sql"].as_str().unwrap();
         for text in [sql.to_string(), format!("```sql\n{sql}\n```\n说明：查询"), sql.replace(' ', ""), sql.replace(' ', "　").replace('=', "＝")] {
-            let (out, repairs) = guard::repair_text(&text);
+            let (out, repairs) = g.repair_text(&text);
             assert!(out.len() <= 2 * text.len() + 64, "{} bytes from {}: {text:?}", out.len(), text.len());
             assert!(repairs.len() <= text.len() + 8, "{text:?}");
         }

@@ -95,12 +95,12 @@ pub enum Fit<'a> {
     NoFit,
 }
 
-fn exact_names(companies: &[Company]) -> HashMap<String, usize> {
+fn exact_names(companies: &[Company], rules: &NameRules) -> HashMap<String, usize> {
     let mut names: HashMap<String, usize> = HashMap::new();
     let mut ambiguous = HashSet::new();
     for (i, c) in companies.iter().enumerate() {
         // 「公司」 also ends 「股份有限公司」: skip stems that are a suffix cut in half.
-        let stems = LEGAL_SUFFIXES.iter().filter_map(|s| c.full_name.strip_suffix(s)).filter(|st| !st.ends_with("有限") && !st.ends_with("责任"));
+        let stems = rules.all_stems(&c.full_name);
         let bare = c.short_name.trim_start_matches('*').trim_start_matches("ST");
         let keys = [c.short_name.as_str(), bare, c.code.as_str()].into_iter().chain(stems);
         for k in keys.filter(|k| k.chars().count() >= 2) {
@@ -121,15 +121,52 @@ fn exact_names(companies: &[Company]) -> HashMap<String, usize> {
     names
 }
 
-/// A full name without its legal suffix (「XX股份有限公司」 → 「XX」), or the name itself.
-fn name_stem(full_name: &str) -> &str {
-    LEGAL_SUFFIXES.iter().find_map(|s| full_name.strip_suffix(s)).unwrap_or(full_name)
+/// How the dataset writes names and years (`[dataset]` in the schema file).
+#[derive(Debug, Clone)]
+pub struct NameRules {
+    /// Longest first.
+    pub legal_suffixes: Vec<String>,
+    pub suffix_fragments: Vec<String>,
+    /// (lead, tail) around a full name spelled out in a question.
+    pub name_phrases: Vec<(String, String)>,
+    pub year_format: catalog::YearFormat,
+}
+
+impl From<&catalog::DatasetSpec> for NameRules {
+    fn from(ds: &catalog::DatasetSpec) -> NameRules {
+        NameRules {
+            legal_suffixes: ds.legal_suffixes.clone(),
+            suffix_fragments: ds.suffix_fragments.clone(),
+            name_phrases: ds.name_phrases.clone(),
+            year_format: ds.year_format.clone(),
+        }
+    }
+}
+
+impl NameRules {
+    /// A full name without its first matching legal suffix (「XX股份有限公司」 → 「XX」).
+    fn first_stem<'a>(&self, full_name: &'a str) -> Option<&'a str> {
+        self.legal_suffixes.iter().find_map(|s| full_name.strip_suffix(s.as_str()))
+    }
+
+    /// The stem, or the name itself.
+    fn stem<'a>(&self, full_name: &'a str) -> &'a str {
+        self.first_stem(full_name).unwrap_or(full_name)
+    }
+
+    /// The name without each legal suffix it ends with, except stems that are a
+    /// suffix cut in half (「公司」 also ends 「股份有限公司」).
+    fn all_stems<'a>(&'a self, full_name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.legal_suffixes
+            .iter()
+            .filter_map(move |s| full_name.strip_suffix(s.as_str()))
+            .filter(|st| !self.suffix_fragments.iter().any(|f| st.ends_with(f.as_str())))
+    }
 }
 
 /// Char span of a mention in the question: [start, end).
 pub type Span = (usize, usize);
 
-const LEGAL_SUFFIXES: [&str; 5] = ["集团股份有限公司", "股份有限公司", "有限责任公司", "有限公司", "公司"];
 /// Words that end company-like mentions (「火星矿业」「某某科技」).
 const COMPANY_MARKERS: [&str; 16] =
     ["公司", "集团", "股份", "矿业", "科技", "银行", "证券", "药业", "电子", "控股", "实业", "能源", "电气", "化工", "医药", "传媒"];
@@ -147,10 +184,11 @@ pub struct EntityLinker {
     /// Per company, (bare short name, suffix-less full name): what a short form must be part of.
     short_forms: Vec<(String, String)>,
     years: Vec<String>,
+    rules: NameRules,
 }
 
 impl EntityLinker {
-    pub fn new(companies: &[Company], years: &[String]) -> Result<EntityLinker, String> {
+    pub fn new(companies: &[Company], years: &[String], rules: NameRules) -> Result<EntityLinker, String> {
         let mut patterns: Vec<String> = Vec::new();
         let mut targets = Vec::new();
         for (i, c) in companies.iter().enumerate() {
@@ -172,7 +210,7 @@ impl EntityLinker {
             if c.code.len() == 6 {
                 add(&c.code, LinkedBy::StockCode);
             }
-            if let Some(stem) = LEGAL_SUFFIXES.iter().find_map(|s| c.full_name.strip_suffix(s)) {
+            if let Some(stem) = rules.first_stem(&c.full_name) {
                 if stem.chars().count() >= 3 {
                     add(stem, LinkedBy::NameStem);
                 }
@@ -181,9 +219,10 @@ impl EntityLinker {
         let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).map_err(|e| e.to_string())?;
         let short_forms = companies
             .iter()
-            .map(|c| (c.short_name.trim_start_matches('*').trim_start_matches("ST").to_string(), name_stem(&c.full_name).to_string()))
+            .map(|c| (c.short_name.trim_start_matches('*').trim_start_matches("ST").to_string(), rules.stem(&c.full_name).to_string()))
             .collect();
-        Ok(EntityLinker { companies: companies.to_vec(), automaton, targets, names: exact_names(companies), short_forms, years: years.to_vec() })
+        let names = exact_names(companies, &rules);
+        Ok(EntityLinker { companies: companies.to_vec(), automaton, targets, names, short_forms, years: years.to_vec(), rules })
     }
 
     /// The company a whole literal names: its full name, short name, stock
@@ -320,14 +359,14 @@ impl EntityLinker {
                     let s = q[..b].chars().count();
                     found.push((0, (s, s + w.chars().count())));
                 }
-                let known: Vec<u32> = self.years.iter().filter_map(|y| y.trim_end_matches('年').parse().ok()).collect();
+                let known: Vec<u32> = self.years.iter().filter_map(|y| self.rules.year_format.parse(y)).collect();
                 let take = n.unwrap_or(known.len()).min(known.len());
                 years.extend(known[known.len() - take..].iter().copied());
             }
         }
         let mut out: Vec<String> = Vec::new();
         for y in years {
-            let v = format!("{y}年");
+            let v = self.rules.year_format.render(y);
             if !out.contains(&v) {
                 out.push(v);
             }
@@ -342,13 +381,13 @@ impl EntityLinker {
     /// For a mention no exact pattern caught: the nearest companies by edit distance.
     pub fn nearest(&self, mention: &str, k: usize) -> Vec<(f32, &Company)> {
         // A shared legal suffix says nothing about which company is meant.
-        let mention = name_stem(mention);
+        let mention = self.rules.stem(mention);
         let mut scored: Vec<(f32, &Company)> = self
             .companies
             .iter()
             .map(|c| {
                 let s1 = strsim::normalized_levenshtein(mention, &c.short_name) as f32;
-                let stem = name_stem(&c.full_name);
+                let stem = self.rules.stem(&c.full_name);
                 let s2 = strsim::normalized_levenshtein(mention, stem) as f32;
                 (s1.max(s2), c)
             })
@@ -375,7 +414,7 @@ impl EntityLinker {
         }
         let mut candidates: Vec<String> = leftovers.to_vec();
         // 「公司名称为X的公司」「股票代码为123456」 name the company explicitly.
-        for (lead, tail) in [("公司名称为", "的"), ("公司全称为", "的"), ("公司名称是", "的")] {
+        for (lead, tail) in &self.rules.name_phrases {
             if let Some(rest) = q.split_once(lead).map(|(_, r)| r) {
                 let m = rest.split(tail).next().unwrap_or(rest).trim();
                 if !m.is_empty() {

@@ -4,7 +4,7 @@
 
 use crate::bm25::{bigrams, Bm25};
 use crate::dense::{self, DenseMatcher, M3eEmbedder};
-use crate::entities::{strictly_inside, EntityLinker, Span};
+use crate::entities::{strictly_inside, EntityLinker, NameRules, Span};
 use crate::exact::{ExactMatcher, Target};
 use crate::lexical::best_similarity;
 use crate::segment::Segmenter;
@@ -12,7 +12,7 @@ use crate::synonyms::{load_metrics, Metric};
 use crate::is_cjk as recall_is_cjk;
 use crate::entities::{AddressKind, PlaceFilter};
 use crate::{check_question, Entities, Evidence, MatchPath, RecallError, RecallResult, RecalledColumn};
-use catalog::{Catalog, MANDATORY_COLUMNS};
+use catalog::Catalog;
 use std::path::Path;
 use std::time::Instant;
 
@@ -91,8 +91,6 @@ struct ColumnEntry {
     unit: String,
 }
 
-const STAFF_TOTAL: &str = "职工总数";
-
 pub struct Recaller {
     columns: Vec<ColumnEntry>,
     segmenter: Segmenter,
@@ -105,6 +103,10 @@ pub struct Recaller {
     absent: Vec<String>,
     /// The address columns place filters read (from the schema file).
     places: catalog::PlaceColumns,
+    /// Columns every prompt carries (the dataset's identity columns).
+    mandatory: Vec<String>,
+    /// A head-count total that travels with other head counts (from the schema file).
+    headcount_total: Option<String>,
     pub config: FusionConfig,
 }
 
@@ -163,7 +165,7 @@ impl Recaller {
                 })
                 .collect(),
         );
-        let linker = EntityLinker::new(companies, catalog.years()).map_err(setup)?;
+        let linker = EntityLinker::new(companies, catalog.years(), NameRules::from(catalog.dataset())).map_err(setup)?;
         // Dense only when asked for, so `--no-dense` runs without ONNX Runtime.
         let dense = if config.use_dense {
             let embedder = M3eEmbedder::open(&dense::model_dir())?;
@@ -172,7 +174,10 @@ impl Recaller {
             None
         };
         let places = catalog.place_columns().clone();
-        Ok(Recaller { columns, segmenter, exact, bm25, linker, metrics, dense, absent, places, config })
+        let ds = catalog.dataset();
+        let mandatory = ds.identity_columns().map(String::from).to_vec();
+        let headcount_total = ds.headcount_total_column.clone();
+        Ok(Recaller { columns, segmenter, exact, bm25, linker, metrics, dense, absent, places, mandatory, headcount_total, config })
     }
 
     /// The dense matcher, when dense recall is on.
@@ -180,16 +185,16 @@ impl Recaller {
         self.dense.as_ref()
     }
 
-    /// Recaller over the repository's catalog, stopwords and synonyms.
+    /// Recaller over the catalog and the word lists its schema file names.
     pub fn open_default(catalog: &Catalog) -> Result<Recaller, RecallError> {
         Recaller::open_with(catalog, FusionConfig::default())
     }
 
     /// Same files, other weights or matchers switched off (ablations).
     pub fn open_with(catalog: &Catalog, config: FusionConfig) -> Result<Recaller, RecallError> {
-        let root = catalog::repo_root();
-        let schemas = root.join("schemas");
-        Recaller::new(catalog, &schemas.join("stopwords.txt"), &schemas.join("synonyms.toml"), &schemas.join("absent.txt"), config)
+        let ds = catalog.dataset();
+        let [stopwords, synonyms, absent] = [&ds.stopwords, &ds.synonyms, &ds.absent].map(|f| catalog.schema_relative(f));
+        Recaller::new(catalog, &stopwords, &synonyms, &absent, config)
     }
 
     pub fn linker(&self) -> &EntityLinker {
@@ -232,7 +237,7 @@ impl Recaller {
         let Scores { score, evidence, pinned } = &mut sc;
         let (score, evidence, pinned) = (score, evidence, pinned);
 
-        let mandatory: Vec<usize> = MANDATORY_COLUMNS.iter().filter_map(|m| self.columns.iter().position(|c| c.name == *m)).collect();
+        let mandatory: Vec<usize> = self.mandatory.iter().filter_map(|m| self.columns.iter().position(|c| &c.name == m)).collect();
 
         // 4b. Nothing found and nothing known to be absent: the clause's nearest columns.
         // A named mandatory column (「证券简称」) is a find too.
@@ -260,7 +265,7 @@ impl Recaller {
             }
         }
         // Head counts travel with the staff total (shares, ratios).
-        if let Some(total) = self.columns.iter().position(|c| c.name == STAFF_TOTAL) {
+        if let Some(total) = self.headcount_total.as_ref().and_then(|t| self.columns.iter().position(|c| &c.name == t)) {
             if !keep.contains(&total) && keep.iter().any(|&i| pinned[i] && self.columns[i].unit == "人") {
                 keep.push(total);
                 evidence[total].push(Evidence { word: String::new(), path: MatchPath::Companion, score: 1.0 });

@@ -1,4 +1,4 @@
-//! Arbitrary UTF-8 into the repair scanner alone (`guard::repair_text`, the passes
+//! Arbitrary UTF-8 into the repair scanner alone (`SqlGuard::repair_text`, the passes
 //! before parsing). A panic, a hang, or output that grows out of proportion to
 //! the input is a finding; and the whole guard must take the same input calmly.
 #![no_main]
@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     if text.len() > guard::MAX_SQL_CHARS * 4 {
         return;
     }
-    let (repaired, repairs) = guard::repair_text(text);
+    let (repaired, repairs) = guard().repair_text(text);
     assert!(repaired.len() <= 2 * text.len() + 64, "{} bytes from {}", repaired.len(), text.len());
     assert!(repairs.len() <= text.len() + 8);
     let _ = guard().check(text);
