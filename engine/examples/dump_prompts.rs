@@ -32,6 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "unknown_company": r.entities.unknown_company,
                     "ambiguous_company": r.entities.ambiguous_company,
                     "intent": r.intent.kind(),
+                    // Every kept column with its score and evidence, and the entities.
+                    "columns": r.columns,
+                    "entities": r.entities,
                 }),
                 Err(e) => serde_json::json!({"set": set, "question": item.question, "error": e.to_string()}),
             };

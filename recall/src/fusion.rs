@@ -4,9 +4,9 @@
 
 use crate::bm25::{bigrams, Bm25};
 use crate::dense::{self, DenseMatcher, M3eEmbedder};
+use crate::matchers::{ColumnEntry, Combine, DenseWords, Lexical, WordMatcher};
 use crate::entities::{strictly_inside, EntityLinker, NameRules, Span};
 use crate::exact::{ExactMatcher, Target};
-use crate::lexical::best_similarity;
 use crate::segment::Segmenter;
 use crate::synonyms::{load_metrics, Metric};
 use crate::is_cjk as recall_is_cjk;
@@ -82,13 +82,6 @@ impl Default for FusionConfig {
             max_question_chars: 500,
         }
     }
-}
-
-struct ColumnEntry {
-    name: String,
-    sql_type: String,
-    aliases: Vec<String>,
-    unit: String,
 }
 
 pub struct Recaller {
@@ -231,9 +224,7 @@ impl Recaller {
             })
             .collect();
         // 3. Lexical, dense and BM25 evidence for the remaining words.
-        let explained = self.lexical_step(&words, &mut sc);
-        self.dense_step(&words, &mut sc)?;
-        self.bm25_step(&words, &mut sc);
+        let explained = self.word_matchers_step(&words, &mut sc)?;
         let Scores { score, evidence, pinned } = &mut sc;
         let (score, evidence, pinned) = (score, evidence, pinned);
 
@@ -379,82 +370,33 @@ impl Recaller {
         (hits, metrics)
     }
 
-    /// Each word against names and aliases by edit distance; returns which words
-    /// look like some column at all (the rest may be company mentions).
-    fn lexical_step(&self, words: &[crate::segment::Word], sc: &mut Scores) -> Vec<bool> {
+    /// Lexical, dense and BM25 hits for the remaining words, weighed and combined per
+    /// column. Returns which words look like some column (for company linking).
+    fn word_matchers_step(&self, words: &[crate::segment::Word], sc: &mut Scores) -> Result<Vec<bool>, RecallError> {
         let cfg = &self.config;
-        let mut explained = vec![false; words.len()];
-        if !cfg.use_lexical {
-            return explained;
+        let lexical = Lexical(&self.columns);
+        let dense = self.dense.as_ref().map(|dense| DenseWords { dense, columns: &self.columns });
+        let mut matchers: Vec<&dyn WordMatcher> = Vec::new();
+        if cfg.use_lexical {
+            matchers.push(&lexical);
         }
-        for (wi, w) in words.iter().enumerate() {
-            for (i, c) in self.columns.iter().enumerate() {
-                let s = best_similarity(&w.text, &c.name, &c.aliases);
-                explained[wi] |= s >= 0.5;
-                if s >= cfg.lexical_min {
-                    sc.raise(i, cfg.w_lexical * s, Evidence { word: w.text.clone(), path: MatchPath::Lexical, score: s });
+        if let (true, Some(d)) = (cfg.use_dense, &dense) {
+            matchers.push(d);
+        }
+        if cfg.use_bm25 {
+            matchers.push(&self.bm25);
+        }
+        for m in matchers {
+            let (path, weight, combine) = (m.path(), m.weight(cfg), m.combine());
+            for h in m.hits(words, cfg)? {
+                let ev = Evidence { word: h.word, path, score: h.score };
+                match combine {
+                    Combine::Max => sc.raise(h.column, weight * h.score, ev),
+                    Combine::Add => sc.add(h.column, weight * h.score, ev),
                 }
             }
         }
-        explained
-    }
-
-    /// Each word's nearest columns by cosine, gated by edit distance; the best word per column counts.
-    fn dense_step(&self, words: &[crate::segment::Word], sc: &mut Scores) -> Result<(), RecallError> {
-        let cfg = &self.config;
-        let (true, Some(dense)) = (cfg.use_dense, &self.dense) else { return Ok(()) };
-        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-        let all = dense.column_scores(&texts)?;
-        let mut best: Vec<Option<(f32, usize)>> = vec![None; self.columns.len()];
-        for (wi, scores) in all.iter().enumerate() {
-            for (i, cos) in dense::top_k_of(scores, cfg.dense_top_k) {
-                if cos < cfg.dense_min {
-                    break;
-                }
-                let c = &self.columns[i];
-                // Embeddings put 营业收入 near 营业成本 and every 费用 near every
-                // other: a hit must also look like the column's name or an alias,
-                // unless the model is very sure.
-                if cfg.dense_gate && cos < cfg.gate_cos_bypass && best_similarity(&words[wi].text, &c.name, &c.aliases) < cfg.gate_lexical_min {
-                    continue;
-                }
-                if best[i].is_none_or(|(b, _)| cos > b) {
-                    best[i] = Some((cos, wi));
-                }
-            }
-        }
-        for (i, b) in best.into_iter().enumerate() {
-            if let Some((cos, wi)) = b {
-                // Cosine is in [0, 1] for these unit vectors and weighted as is, so a
-                // confident hit (w_dense · cos ≥ min_score) can keep a column on its own.
-                sc.add(i, cfg.w_dense * cos, Evidence { word: words[wi].text.clone(), path: MatchPath::Dense, score: cos });
-            }
-        }
-        Ok(())
-    }
-
-    /// BM25 over the column docs with the remaining words and their bigrams.
-    fn bm25_step(&self, words: &[crate::segment::Word], sc: &mut Scores) {
-        if !self.config.use_bm25 || words.is_empty() {
-            return;
-        }
-        let mut terms: Vec<String> = Vec::new();
-        for w in words {
-            terms.push(w.text.clone());
-            terms.extend(bigrams(&w.text));
-        }
-        let raw = self.bm25.scores(&terms);
-        let max = raw.iter().copied().fold(0f32, f32::max);
-        if max <= 0.0 {
-            return;
-        }
-        let joined = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
-        for (i, r) in raw.into_iter().enumerate() {
-            let s = r / max;
-            if s > 0.3 {
-                sc.add(i, self.config.w_bm25 * s, Evidence { word: joined.clone(), path: MatchPath::Bm25, score: s });
-            }
-        }
+        Ok(if cfg.use_lexical { lexical.explained(words) } else { vec![false; words.len()] })
     }
 }
 

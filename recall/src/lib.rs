@@ -14,6 +14,7 @@ pub mod exact;
 pub mod fusion;
 pub mod intent;
 pub mod lexical;
+mod matchers;
 pub mod segment;
 pub mod synonyms;
 
