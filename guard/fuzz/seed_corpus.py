@@ -37,7 +37,15 @@ UNION ALL INTERSECT EXCEPT WITH RECURSIVE AS DISTINCT CASE WHEN THEN ELSE END JO
 ASC DESC OVER PARTITION ROWS VALUES EXISTS ESCAPE COLLATE PRAGMA ATTACH DELETE INSERT UPDATE DROP
 CREATE VACUUM INTO REPLACE sqlite_master -> ->> || ( ) , ; ' " * = <> >= <=""".split())
 words.update(["'2019年'", "'2020年'", "'2021年'", "%", "x'00'", "zeroblob", "randomblob", "printf"])
-with dict_path.open("w", encoding="utf-8") as f:
+def dict_entry(word):
+    # libFuzzer's dictionary takes printable ASCII and \xNN escapes only.
+    out = []
+    for b in word.encode("utf-8"):
+        c = chr(b)
+        out.append(c if 32 <= b < 127 and c not in '"\\' else f"\\x{b:02x}")
+    return '"' + "".join(out) + '"'
+
+with dict_path.open("w", encoding="ascii") as f:
     for w in sorted(words):
-        f.write(json.dumps(w, ensure_ascii=False) + "\n")
+        f.write(dict_entry(w) + "\n")
 print(f"{len(sqls)} seeds in {out}, {len(words)} dictionary words in {dict_path}")
