@@ -1,4 +1,4 @@
-//! Which matmul kernel runs the Q8_0/Q5_0 projections, picked once at start-up from
+//! Which matmul kernel runs the packed (Q8_0, Q5_0, Q4_K, Q6_K) projections, picked once at start-up from
 //! the CPU's features (`is_x86_feature_detected!`), or forced with
 //! `NL2SQL_KERNEL=avx512vnni|avx2|fallback` (`NL2SQL_NO_PACKED=1` is an alias of
 //! `fallback`). Every SIMD function behind a kernel is compiled with its own
@@ -11,7 +11,7 @@
 
 use std::sync::OnceLock;
 
-/// A kernel family for the packed Q8_0/Q5_0 matmul.
+/// A kernel family for the packed quantized matmul.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kernel {
     /// 512-bit `vpdpbusd`: 16 rows × 4 inputs per instruction.
@@ -49,7 +49,8 @@ impl Kernel {
     /// CPU features this kernel needs that the running CPU lacks (empty: it runs here).
     pub fn missing_features(self) -> Vec<&'static str> {
         let needs: &[&'static str] = match self {
-            Kernel::Avx512Vnni => &["avx512f", "avx512bw", "avx512vnni"],
+            // AVX2 too: the K-quant tiles run their AVX2 code under this kernel.
+            Kernel::Avx512Vnni => &["avx512f", "avx512bw", "avx512vnni", "avx2", "fma", "f16c"],
             Kernel::Avx2 => &["avx2", "fma", "f16c"],
             Kernel::Fallback => &[],
         };

@@ -1,5 +1,7 @@
-//! Quantized matmul for Q8_0 and Q5_0 weights, with an AVX-512 VNNI kernel
-//! (`vnni`) and an AVX2 one (`avx2`), picked at start-up (`crate::kernel`).
+//! Quantized matmul for Q8_0, Q5_0, Q4_K and Q6_K weights, with an AVX-512 VNNI
+//! kernel (`vnni`) and an AVX2 one (`avx2`), picked at start-up (`crate::kernel`).
+//! The K-quants (`kquant`) tile a whole 256-input super-block and run the AVX2
+//! code on both kernels.
 //!
 //! Why our own: candle's fast x86 path needs the inner dimension to be a multiple
 //! of 256, and Qwen2.5-0.5B's hidden size is 896, so every projection except
@@ -17,9 +19,11 @@
 use crate::kernel::Kernel;
 use candle_core::quantized::{GgmlDType, QTensor};
 use half::f16;
+use kquant::{Q6Sub, SuperRows, TileQ4K, TileQ6K, SUPER};
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+mod kquant;
 #[cfg(target_arch = "x86_64")]
 mod vnni;
 
@@ -48,6 +52,18 @@ struct TileQ5 {
 enum Tiles {
     Q8(Vec<TileQ8>),
     Q5(Vec<TileQ5>),
+    Q4K(Vec<TileQ4K>),
+    Q6K(Vec<TileQ6K>),
+}
+
+impl Tiles {
+    /// Inputs per tile along k.
+    fn width(&self) -> usize {
+        match self {
+            Tiles::Q8(_) | Tiles::Q5(_) => BLOCK,
+            Tiles::Q4K(_) | Tiles::Q6K(_) => SUPER,
+        }
+    }
 }
 
 /// A weight matrix (n outputs × k inputs) in tile layout; tiles are stored
@@ -77,6 +93,8 @@ impl std::fmt::Debug for PackedMatrix {
         let kind = match self.tiles {
             Tiles::Q8(_) => "q8_0",
             Tiles::Q5(_) => "q5_0",
+            Tiles::Q4K(_) => "q4_k",
+            Tiles::Q6K(_) => "q6_k",
         };
         write!(f, "PackedMatrix({kind}, {}x{}, {})", self.n, self.k, self.kernel)
     }
@@ -89,8 +107,9 @@ pub fn process_kernel() -> Kernel {
 }
 
 impl PackedMatrix {
-    /// Whether `from_qtensor` takes this tensor: a 2-D Q8_0 or Q5_0 tensor in CPU
-    /// memory, whole 16-row tiles and 32-value blocks, with a packed kernel selected.
+    /// Whether `from_qtensor` takes this tensor: a 2-D Q8_0, Q5_0, Q4_K or Q6_K
+    /// tensor in CPU memory, whole 16-row tiles and whole blocks (32 values, or 256
+    /// for the K-quants), with a packed kernel selected.
     pub fn fits(q: &QTensor) -> bool {
         PackedMatrix::fits_with(q, process_kernel())
     }
@@ -100,13 +119,12 @@ impl PackedMatrix {
         let Ok((n, k)) = q.shape().dims2() else {
             return false;
         };
-        kernel.is_packed()
-            && kernel.supported()
-            && q.device().is_cpu()
-            && matches!(q.dtype(), GgmlDType::Q8_0 | GgmlDType::Q5_0)
-            && n.is_multiple_of(ROWS)
-            && k.is_multiple_of(BLOCK)
-            && k > 0
+        let block = match q.dtype() {
+            GgmlDType::Q8_0 | GgmlDType::Q5_0 => BLOCK,
+            GgmlDType::Q4K | GgmlDType::Q6K => SUPER,
+            _ => return false,
+        };
+        kernel.is_packed() && kernel.supported() && q.device().is_cpu() && n.is_multiple_of(ROWS) && k.is_multiple_of(block) && k > 0
     }
 
     /// Packs a tensor that `fits` for the process's kernel; `None` otherwise, so the
@@ -124,6 +142,7 @@ impl PackedMatrix {
         let (n, k) = q.shape().dims2().ok()?;
         let data = q.data().ok()?;
         let kb = k / BLOCK;
+        let sb = k / SUPER;
         let tiles = match q.dtype() {
             GgmlDType::Q8_0 => {
                 if data.len() != n * kb * 34 {
@@ -136,6 +155,18 @@ impl PackedMatrix {
                     return None;
                 }
                 Tiles::Q5(pack_q5(&data, n, kb))
+            }
+            GgmlDType::Q4K => {
+                if data.len() != n * sb * 144 {
+                    return None;
+                }
+                Tiles::Q4K(kquant::pack_q4k(&data, n, sb))
+            }
+            GgmlDType::Q6K => {
+                if data.len() != n * sb * 210 {
+                    return None;
+                }
+                Tiles::Q6K(kquant::pack_q6k(&data, n, sb))
             }
             _ => return None,
         };
@@ -166,8 +197,17 @@ impl PackedMatrix {
     pub fn k(&self) -> usize {
         self.k
     }
-    pub fn is_q5(&self) -> bool {
-        matches!(self.tiles, Tiles::Q5(_))
+    /// The GGUF type the tiles hold.
+    pub fn dtype(&self) -> GgmlDType {
+        match self.tiles {
+            Tiles::Q8(_) => GgmlDType::Q8_0,
+            Tiles::Q5(_) => GgmlDType::Q5_0,
+            Tiles::Q4K(_) => GgmlDType::Q4K,
+            Tiles::Q6K(_) => GgmlDType::Q6K,
+        }
+    }
+    fn is_super(&self) -> bool {
+        self.tiles.width() == SUPER
     }
     pub fn kernel(&self) -> Kernel {
         self.kernel
@@ -270,7 +310,11 @@ pub fn matmul_many(parts: &[&PackedMatrix], x: &[f32]) -> Vec<Vec<f32>> {
     let k = parts[0].k;
     assert!(parts.iter().all(|p| p.k == k) && x.len().is_multiple_of(k), "packed matmul: inner sizes differ");
     let m = x.len() / k;
-    let acts = QuantizedRows::new(x, k);
+    // Each activation form only when a part needs it (q/k/v of one model share a type family).
+    let acts = Activations {
+        per_block: parts.iter().any(|p| !p.is_super()).then(|| QuantizedRows::new(x, k)),
+        per_super: parts.iter().any(|p| p.is_super()).then(|| SuperRows::new(x, k)),
+    };
     let mut outs: Vec<Vec<f32>> = parts.iter().map(|p| vec![0f32; m * p.n]).collect();
     let m_units = m.div_ceil(MT);
     // Work unit = (part, row tile, chunk of MT activation rows), row-tile major so a
@@ -317,6 +361,13 @@ fn low_rank_input(x: &[f32], k: usize, lr: &LowRank) -> Vec<f32> {
     t
 }
 
+/// The input rows in the forms the parts of one call need: 8 bits per 32 values
+/// (Q8_0, Q5_0) or per 256 (the K-quants).
+struct Activations {
+    per_block: Option<QuantizedRows>,
+    per_super: Option<SuperRows>,
+}
+
 /// A unit's share of the low-rank path: all rows of t and its row tile of Bᵀ.
 #[derive(Clone, Copy)]
 struct Side<'a> {
@@ -334,16 +385,21 @@ const MT: usize = 4;
 /// # Safety
 /// `p.kernel` runs on this CPU (true of every `PackedMatrix`) and `out` is the part's
 /// m × n buffer.
-unsafe fn run_unit(p: &PackedMatrix, acts: &QuantizedRows, rt: usize, m0: usize, mt: usize, side: Option<Side>, out: *mut f32) {
+unsafe fn run_unit(p: &PackedMatrix, acts: &Activations, rt: usize, m0: usize, mt: usize, side: Option<Side>, out: *mut f32) {
     #[cfg(target_arch = "x86_64")]
     {
-        let kb = p.k / BLOCK;
+        let kb = p.k / p.tiles.width();
+        let (span, n) = (rt * kb..(rt + 1) * kb, p.n);
+        let per_block = || acts.per_block.as_ref().expect("quantized per 32 for a Q8_0/Q5_0 part");
+        let per_super = || acts.per_super.as_ref().expect("quantized per 256 for a K-quant part");
         match (&p.tiles, p.kernel) {
-            (Tiles::Q8(t), Kernel::Avx512Vnni) => vnni::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
-            (Tiles::Q5(t), Kernel::Avx512Vnni) => vnni::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
-            (Tiles::Q8(t), Kernel::Avx2) => avx2::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
-            (Tiles::Q5(t), Kernel::Avx2) => avx2::unit_any_m(&t[rt * kb..(rt + 1) * kb], acts, m0, mt, rt, p.n, side, out),
             (_, Kernel::Fallback) => unreachable!("nothing is packed for the fallback kernel"),
+            (Tiles::Q8(t), Kernel::Avx512Vnni) => vnni::unit_any_m(&t[span], per_block(), m0, mt, rt, n, side, out),
+            (Tiles::Q5(t), Kernel::Avx512Vnni) => vnni::unit_any_m(&t[span], per_block(), m0, mt, rt, n, side, out),
+            (Tiles::Q8(t), Kernel::Avx2) => avx2::unit_any_m(&t[span], per_block(), m0, mt, rt, n, side, out),
+            (Tiles::Q5(t), Kernel::Avx2) => avx2::unit_any_m(&t[span], per_block(), m0, mt, rt, n, side, out),
+            (Tiles::Q4K(t), _) => avx2::unit_super_any_m(&t[span], per_super(), m0, mt, rt, n, side, out),
+            (Tiles::Q6K(t), _) => avx2::unit_super_any_m(&t[span], per_super(), m0, mt, rt, n, side, out),
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -394,14 +450,24 @@ mod tests {
             .collect()
     }
 
-    /// candle's matmul on the same quantized weights (it also quantizes activations
-    /// to 8 bits per 32 for these types).
-    fn candle_matmul(q: &QTensor, x: &[f32], m: usize) -> Vec<f32> {
-        let dev = Device::Cpu;
-        let k = q.shape().dims2().unwrap().1;
-        let xt = Tensor::from_vec(x.to_vec(), (m, k), &dev).unwrap();
-        let same = QTensor::quantize(&q.dequantize(&dev).unwrap(), q.dtype()).unwrap();
-        flat(&QMatMul::from_qtensor(same).unwrap().forward(&xt).unwrap())
+    /// candle's matmul on the same quantized weights (quantizing `w` again gives the
+    /// same blocks; candle too quantizes activations per 32 for Q8_0/Q5_0 and as
+    /// Q8_K for the K-quants).
+    fn candle_matmul(w: &Tensor, dtype: GgmlDType, x: &[f32], m: usize) -> Vec<f32> {
+        let k = w.dims2().unwrap().1;
+        let xt = Tensor::from_vec(x.to_vec(), (m, k), w.device()).unwrap();
+        flat(&QMatMul::from_qtensor(QTensor::quantize(w, dtype).unwrap()).unwrap().forward(&xt).unwrap())
+    }
+
+    const ALL_TYPES: [GgmlDType; 4] = [GgmlDType::Q8_0, GgmlDType::Q5_0, GgmlDType::Q4K, GgmlDType::Q6K];
+
+    /// An inner size that suits the type: whole blocks of 32, or of 256 for K-quants.
+    fn inner_for(dtype: GgmlDType, k32: usize, k256: usize) -> usize {
+        if matches!(dtype, GgmlDType::Q4K | GgmlDType::Q6K) {
+            k256
+        } else {
+            k32
+        }
     }
 
     fn assert_close(got: &[f32], want: &[f32], what: &str) {
@@ -413,13 +479,14 @@ mod tests {
 
     /// Every packed kernel this CPU has, forced, agrees with candle's matmul for
     /// 1–9 activation rows (every row-chunk size and a remainder), several parts in
-    /// one call, and outputs beyond one tile.
+    /// one call, and outputs beyond one tile, for every packed type.
     #[test]
-    fn packed_matmul_matches_candle_for_q8_0_and_q5_0() {
+    fn packed_matmul_matches_candle_for_every_type() {
         let dev = Device::Cpu;
-        let (k, ns) = (160, [48usize, 16, 32]);
+        let ns = [48usize, 16, 32];
         let kernels = kernels_here("packed_matmul_matches_candle");
-        for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
+        for dtype in ALL_TYPES {
+            let k = inner_for(dtype, 160, 768);
             let weights: Vec<Tensor> = ns
                 .iter()
                 .enumerate()
@@ -430,13 +497,13 @@ mod tests {
             for &kernel in &kernels {
                 let packed: Vec<PackedMatrix> = qs.iter().filter_map(|q| PackedMatrix::from_qtensor_with(q, kernel)).collect();
                 assert_eq!(packed.len(), qs.len(), "{kernel}: every part packs");
-                assert!(packed.iter().all(|p| p.kernel() == kernel && p.is_q5() == (dtype == GgmlDType::Q5_0)));
+                assert!(packed.iter().all(|p| p.kernel() == kernel && p.dtype() == dtype));
                 let refs: Vec<&PackedMatrix> = packed.iter().collect();
                 for m in 1..=9usize {
                     let x = values(m * k, 100 + m as u64);
                     let outs = matmul_many(&refs, &x);
-                    for (q, (out, &n)) in qs.iter().zip(outs.iter().zip(ns.iter())) {
-                        assert_close(out, &candle_matmul(q, &x, m), &format!("{kernel} {dtype:?} m={m} n={n}"));
+                    for (w, (out, &n)) in weights.iter().zip(outs.iter().zip(ns.iter())) {
+                        assert_close(out, &candle_matmul(w, dtype, &x, m), &format!("{kernel} {dtype:?} m={m} n={n}"));
                     }
                 }
                 eprintln!("packed_matmul_matches_candle: kernel {kernel} {dtype:?} ran, m = 1..9, {} parts", ns.len());
@@ -445,8 +512,9 @@ mod tests {
     }
 
     /// Weights and activations at the ends of their ranges (every code ±127 for
-    /// Q8_0, 0 or 31 for Q5_0), where an i16 pair sum without the AVX2 kernel's
-    /// sign trick would saturate.
+    /// Q8_0, 0 or 31 for Q5_0, 0 or 15 for Q4_K, 0 or 63 for Q6_K), where an i16
+    /// pair sum without the AVX2 kernel's sign trick, or i16 sums over too many
+    /// pairs, would saturate.
     #[test]
     fn extreme_codes_do_not_saturate() {
         let dev = Device::Cpu;
@@ -455,12 +523,12 @@ mod tests {
         let x: Vec<f32> = values(m * k, 22).iter().map(|v| if *v < 0.0 { -1.0 } else { 1.0 }).collect();
         let w = Tensor::from_vec(w, (n, k), &dev).unwrap();
         let kernels = kernels_here("extreme_codes_do_not_saturate");
-        for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
+        for dtype in ALL_TYPES {
             let q = QTensor::quantize(&w, dtype).unwrap();
             for &kernel in &kernels {
                 let p = PackedMatrix::from_qtensor_with(&q, kernel).expect("fits");
                 let got = matmul_many(&[&p], &x).remove(0);
-                assert_close(&got, &candle_matmul(&q, &x, m), &format!("{kernel} {dtype:?} extremes"));
+                assert_close(&got, &candle_matmul(&w, dtype, &x, m), &format!("{kernel} {dtype:?} extremes"));
             }
         }
     }
@@ -473,8 +541,11 @@ mod tests {
             let q = QTensor::quantize(&w, GgmlDType::Q8_0).unwrap();
             assert!(PackedMatrix::from_qtensor_with(&q, kernel).is_none(), "8 rows is not a 16-row tile");
             let w = Tensor::from_vec(values(16 * 256, 2), (16, 256), &dev).unwrap();
-            let q = QTensor::quantize(&w, GgmlDType::Q4K).unwrap();
-            assert!(PackedMatrix::from_qtensor_with(&q, kernel).is_none(), "Q4_K stays with candle");
+            let q = QTensor::quantize(&w, GgmlDType::Q2K).unwrap();
+            assert!(PackedMatrix::from_qtensor_with(&q, kernel).is_none(), "Q2_K stays with candle");
+            let w = Tensor::from_vec(values(24 * 256, 2), (24, 256), &dev).unwrap();
+            let q = QTensor::quantize(&w, GgmlDType::Q6K).unwrap();
+            assert!(PackedMatrix::from_qtensor_with(&q, kernel).is_none(), "24 rows is not whole 16-row tiles");
         }
     }
 
@@ -491,16 +562,17 @@ mod tests {
     }
 
     /// The low-rank side path inside each kernel equals x·Wᵀ + (x·Aᵀ)·Bᵀ done by
-    /// candle, for both weight types and several row counts.
+    /// candle, for every weight type and several row counts.
     #[test]
     fn low_rank_side_path_matches_candle() {
         let dev = Device::Cpu;
-        let (n, k, r) = (48, 96, 4);
-        let w = Tensor::from_vec(values(n * k, 11), (n, k), &dev).unwrap();
-        let a_t = Tensor::from_vec(values(k * r, 12), (k, r), &dev).unwrap();
-        let b_t = (Tensor::from_vec(values(r * n, 13), (r, n), &dev).unwrap() * 0.1).unwrap();
+        let (n, r) = (48, 4);
         for kernel in kernels_here("low_rank_side_path_matches_candle") {
-            for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
+            for dtype in ALL_TYPES {
+                let k = inner_for(dtype, 96, 256);
+                let w = Tensor::from_vec(values(n * k, 11), (n, k), &dev).unwrap();
+                let a_t = Tensor::from_vec(values(k * r, 12), (k, r), &dev).unwrap();
+                let b_t = (Tensor::from_vec(values(r * n, 13), (r, n), &dev).unwrap() * 0.1).unwrap();
                 let q = QTensor::quantize(&w, dtype).unwrap();
                 let mut p = PackedMatrix::from_qtensor_with(&q, kernel).expect("fits");
                 assert!(!p.attach_low_rank(&flat(&a_t), &flat(&b_t), r + 1), "sizes that do not fit are refused");
@@ -510,7 +582,7 @@ mod tests {
                     let got = matmul_many(&[&p], &x).remove(0);
                     let xt = Tensor::from_vec(x.clone(), (m, k), &dev).unwrap();
                     let side = flat(&xt.matmul(&a_t).unwrap().matmul(&b_t).unwrap());
-                    let want: Vec<f32> = candle_matmul(&q, &x, m).iter().zip(&side).map(|(a, b)| a + b).collect();
+                    let want: Vec<f32> = candle_matmul(&w, dtype, &x, m).iter().zip(&side).map(|(a, b)| a + b).collect();
                     assert_close(&got, &want, &format!("{kernel} {dtype:?} low rank m={m}"));
                 }
             }
@@ -534,7 +606,10 @@ mod speed {
         for (n, k) in [(4864usize, 896usize), (896, 4864)] {
             let w: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 2003) as f32 / 1001.0) - 1.0).collect();
             let w = Tensor::from_vec(w, (n, k), &dev).unwrap();
-            for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
+            for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0, GgmlDType::Q4K, GgmlDType::Q6K] {
+                if !k.is_multiple_of(super::SUPER) && matches!(dtype, GgmlDType::Q4K | GgmlDType::Q6K) {
+                    continue;
+                }
                 let q = QTensor::quantize(&w, dtype).unwrap();
                 for m in [1usize, 8, 128] {
                     let x: Vec<f32> = (0..m * k).map(|i| ((i * 31 % 97) as f32 / 48.0) - 1.0).collect();
@@ -560,6 +635,42 @@ mod speed {
                     eprintln!("{:>10} {dtype:?} {n}x{k} m={m}: {ms:.3} ms", "candle");
                 }
             }
+        }
+    }
+
+    /// One-row matmul over weights far larger than the last-level cache (a
+    /// 65,536 × 1,536 matrix, 36–54 MB), as in decode, where every weight comes
+    /// from memory once per token: GB/s of weights per kernel and type.
+    #[test]
+    #[ignore]
+    fn kernel_stream_speed() {
+        let dev = Device::Cpu;
+        let (n, k) = (65536usize, 1536usize);
+        let w: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 2003) as f32 / 1001.0) - 1.0).collect();
+        let w = Tensor::from_vec(w, (n, k), &dev).unwrap();
+        let x: Vec<f32> = (0..k).map(|i| ((i * 31 % 97) as f32 / 48.0) - 1.0).collect();
+        for dtype in [GgmlDType::Q8_0, GgmlDType::Q4K, GgmlDType::Q6K] {
+            let q = QTensor::quantize(&w, dtype).unwrap();
+            let bytes = q.storage_size_in_bytes() as f64;
+            for kernel in [Kernel::Avx512Vnni, Kernel::Avx2] {
+                let Some(p) = PackedMatrix::from_qtensor_with(&q, kernel) else { continue };
+                let _ = matmul_many(&[&p], &x);
+                let t0 = Instant::now();
+                for _ in 0..20 {
+                    std::hint::black_box(matmul_many(&[&p], &x));
+                }
+                let ms = t0.elapsed().as_secs_f64() * 1e3 / 20.0;
+                eprintln!("{kernel:>10} {dtype:?} {n}x{k} m=1 stream: {ms:.3} ms, {:.1} GB/s of weights", bytes / ms / 1e6);
+            }
+            let mm = QMatMul::from_qtensor(q).unwrap();
+            let xt = Tensor::from_vec(x.clone(), (1, k), &dev).unwrap();
+            let _ = mm.forward(&xt).unwrap();
+            let t0 = Instant::now();
+            for _ in 0..20 {
+                std::hint::black_box(mm.forward(&xt).unwrap());
+            }
+            let ms = t0.elapsed().as_secs_f64() * 1e3 / 20.0;
+            eprintln!("{:>10} {dtype:?} {n}x{k} m=1 stream: {ms:.3} ms, {:.1} GB/s of weights", "candle", bytes / ms / 1e6);
         }
     }
 }
