@@ -3,7 +3,7 @@
 //! cloned; each question pays only for its own tokens.
 
 use crate::constraint::{constrained_pick, TokenConstraint};
-use crate::draft;
+use crate::draft::{self, DraftPolicy};
 use crate::kernel::Kernel;
 use crate::lora::{LoraAdapter, LoraMode};
 use crate::qwen2::{KvCache, Qwen2};
@@ -16,6 +16,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Instant;
 use tokenizers::Tokenizer;
+
+/// The longest draft the policy weighs (`GenOptions::draft_tokens` above it is cut to it).
+const MAX_DRAFT: usize = 16;
 
 const FALLBACK_TEMPLATE: &str = "{% for message in messages %}{{ '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 
@@ -37,6 +40,9 @@ pub struct QwenGenerator {
     adapter: Option<(PathBuf, usize, LoraMode)>,
     kernel: Kernel,
     prefix: Mutex<Option<PrefixCache>>,
+    /// Draft lengths learnt from this machine's step times and kept drafts, shared by
+    /// every generation of this model.
+    drafts: Mutex<DraftPolicy>,
     pub load_ms: f64,
 }
 
@@ -75,6 +81,7 @@ impl QwenGenerator {
             adapter: adapter.map(|a| (a.path.clone(), a.module_count(), mode)),
             kernel,
             prefix: Mutex::new(None),
+            drafts: Mutex::new(DraftPolicy::new(MAX_DRAFT)),
             load_ms: start.elapsed().as_secs_f64() * 1e3,
         })
     }
@@ -148,10 +155,10 @@ struct Decoded {
 impl QwenGenerator {
     /// Greedy decoding from `next` (the prefill's pick) with `cache` holding `ids`.
     /// With drafts on, each step runs `next` plus up to `opts.draft_tokens` tokens
-    /// copied from the text so far (`draft::lookup`) in one forward pass and keeps the
-    /// drafted tokens the model itself would have picked, then the model's pick after
-    /// them; the cache is cut back to what was kept. The tokens are those of plain
-    /// greedy decoding.
+    /// copied from the text so far (`draft::lookup_ngram`; how many is the
+    /// `DraftPolicy`'s choice) in one forward pass and keeps the drafted tokens the
+    /// model itself would have picked, then the model's pick after them; the cache is
+    /// cut back to what was kept. The tokens are those of plain greedy decoding.
     fn decode(&self, ids: &[u32], mut next: u32, cache: &mut KvCache, opts: &GenOptions) -> Result<Decoded, LlmError> {
         let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
         let mut context = ids.to_vec();
@@ -165,11 +172,19 @@ impl QwenGenerator {
             context.push(next);
             text.extend_from_slice(self.piece(next));
             let room = opts.max_new_tokens - d.tokens.len();
-            let draft = draft::lookup(&context, opts.draft_tokens.min(room));
+            let (draft, ngram) = match draft::lookup_ngram(&context, opts.draft_tokens.min(room).min(MAX_DRAFT)) {
+                Some((mut draft, n)) => {
+                    draft.truncate(self.drafts.lock().map(|mut p| p.length(draft.len(), n)).unwrap_or(draft.len()));
+                    (draft, n)
+                }
+                None => (Vec::new(), 0),
+            };
             d.steps += 1;
+            let step = Instant::now();
             if draft.is_empty() {
                 let logits = self.model.forward(&[next], cache)?;
                 next = self.pick(Qwen2::argmax(&logits)?, || Ok(logits.clone()), &text, opts, &mut d.constrained)?;
+                self.record_step(1, step, None);
                 continue;
             }
             let pos = cache.len();
@@ -191,10 +206,22 @@ impl QwenGenerator {
             d.tokens.extend_from_slice(&draft[..kept]);
             context.extend_from_slice(&draft[..kept]);
             cache.truncate(pos + 1 + kept)?;
+            self.record_step(input.len(), step, Some((ngram, draft.len(), kept)));
             d.drafted += draft.len();
             d.accepted += kept;
         }
         Ok(d)
+    }
+
+    /// Tells the draft policy what a step of m tokens took and, for a drafted step,
+    /// (n-gram length, drafted, kept).
+    fn record_step(&self, m: usize, started: Instant, draft: Option<(usize, usize, usize)>) {
+        if let Ok(mut p) = self.drafts.lock() {
+            p.record_step(m, started.elapsed().as_secs_f64());
+            if let Some((n, drafted, kept)) = draft {
+                p.record_draft(n, drafted, kept);
+            }
+        }
     }
 
     /// A token's bytes (none for an id past the vocabulary, as padded output rows can be).
