@@ -7,7 +7,8 @@
 //! built with. A forced kernel the CPU lacks is an error at load, never a crash.
 //!
 //! AVX-VNNI (the 256-bit `vpdpbusd` of recent Intel and AMD Zen 5 cores) is not a
-//! path yet: none of the machines this was written on has it, so it could not be tested.
+//! path yet: none of the machines this was written on has it, and qemu 7.2 does not
+//! emulate it, so it could not be tested.
 
 use std::sync::OnceLock;
 

@@ -302,7 +302,7 @@ impl SuperTile for TileQ6K {
             let mut sc = [_mm256_setzero_si256(); 2];
             for h in H0..H1 {
                 codes[h] = q6k_codes(&self.subs[s], h);
-                sc[h] = row_pairs_i8(&self.subs[s].sc, h);
+                sc[h] = row_pairs_i8(&self.sc[s], h);
             }
             let at = sb * SUPER + s * 16;
             for i in 0..M {
@@ -324,7 +324,7 @@ impl SuperTile for TileQ6K {
         for h in H0..H1 {
             let mut off = [_mm256_setzero_si256(); M];
             for s in (0..16).step_by(2) {
-                let sc = two_subs_i8(&self.subs[s].sc, &self.subs[s + 1].sc, h);
+                let sc = two_subs_i8(&self.sc[s], &self.sc[s + 1], h);
                 for i in 0..M {
                     let a = bcast_pair(&acts.sum16, (m0 + i) * acts.k / 16 + sb * 16 + s);
                     off[i] = _mm256_add_epi32(off[i], _mm256_madd_epi16(sc, a));

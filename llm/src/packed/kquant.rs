@@ -5,7 +5,8 @@
 //!
 //! The codes keep their GGUF width (4 bits, or 4 + 2 for Q6_K), so decode reads
 //! about the same bytes as the GGUF: Q4_K 4.625 bits per weight (the GGUF's 4.5 plus
-//! the per-row scales unpacked to bytes), Q6_K 6.5625 (the same as the GGUF).
+//! the per-row scales unpacked to bytes), Q6_K 6.625 (the GGUF's 6.5625 plus the
+//! padding to a cache line).
 //!
 //! Per 32 inputs of Q4_K: w = d·sc·q − dmin·m with q in 0..15, so
 //! Σ w·a = d_a·(d·Σ_sub sc·Σ q·a − dmin·Σ_sub m·Σ a). Per 16 inputs of Q6_K:
@@ -20,8 +21,9 @@ pub(super) const SUPER: usize = 256;
 /// 16 rows × 256 inputs of Q4_K, one `Q4Sub` per 32-input sub-block in the order
 /// the kernel reads them, so a tile is one forward stream through memory (decode
 /// reads every weight once per token, and the hardware prefetcher follows one
-/// stream best).
-#[repr(C)]
+/// stream best). Cache-line aligned (2,368 bytes is 37 lines), so no 32-byte load
+/// straddles two lines.
+#[repr(C, align(64))]
 pub(super) struct TileQ4K {
     pub(super) subs: [Q4Sub; 8],
     pub(super) d: [f16; ROWS],
@@ -38,23 +40,27 @@ pub(super) struct Q4Sub {
     pub(super) m: [u8; ROWS],
 }
 
-/// 16 rows × 256 inputs of Q6_K, one `Q6Sub` per 16-input sub-block in reading
-/// order (see `TileQ4K`).
-#[repr(C)]
+/// 16 rows × 256 inputs of Q6_K: the scales first (`sc[s][r]`, row r's signed scale
+/// of 16-input sub-block s, 4 lines that stay in L1 for the tile), then one `Q6Sub`
+/// per sub-block in reading order (see `TileQ4K`). Aligned so that the 3-line subs
+/// start on line boundaries (3,392 bytes with padding, 0.9% over the GGUF).
+#[repr(C, align(64))]
 pub(super) struct TileQ6K {
+    pub(super) sc: [[i8; ROWS]; 16],
     pub(super) subs: [Q6Sub; 16],
     pub(super) d: [f16; ROWS],
 }
 
 /// The low 4 bits as in `Q4Sub::q4` (two chunks of 8 inputs); bits 2t..2t+1 of
-/// byte r·4 + j of `hb` are the top two bits of input 4t + j; `sc[r]` is row r's
-/// signed scale.
+/// byte r·4 + j of `hb` are the top two bits of input 4t + j.
 #[repr(C)]
 pub(super) struct Q6Sub {
     pub(super) q4: [[u8; 64]; 2],
     pub(super) hb: [u8; 64],
-    pub(super) sc: [i8; ROWS],
 }
+
+// The bytes per tile that the bits-per-weight figures above assume.
+const _: () = assert!(std::mem::size_of::<TileQ4K>() == 2368 && std::mem::size_of::<TileQ6K>() == 3392);
 
 fn f16_at(b: &[u8], at: usize) -> f16 {
     f16::from_bits(u16::from_le_bytes([b[at], b[at + 1]]))
@@ -136,13 +142,13 @@ pub(super) fn pack_q6k(data: &[u8], n: usize, sb: usize) -> Vec<TileQ6K> {
     let mut out = Vec::with_capacity(n / ROWS * sb);
     for t in 0..n / ROWS {
         for b in 0..sb {
-            let sub = || Q6Sub { q4: [[0; 64]; 2], hb: [0; 64], sc: [0; ROWS] };
-            let mut tile = TileQ6K { subs: std::array::from_fn(|_| sub()), d: [f16::ZERO; ROWS] };
+            let sub = || Q6Sub { q4: [[0; 64]; 2], hb: [0; 64] };
+            let mut tile = TileQ6K { sc: [[0; ROWS]; 16], subs: std::array::from_fn(|_| sub()), d: [f16::ZERO; ROWS] };
             for r in 0..ROWS {
                 let (d, sc, codes) = q6k_block(&data[((t * ROWS + r) * sb + b) * 210..][..210]);
                 tile.d[r] = d;
                 for (s, sub) in tile.subs.iter_mut().enumerate() {
-                    sub.sc[r] = sc[s];
+                    tile.sc[s][r] = sc[s];
                     for i in 0..16 {
                         let code = codes[16 * s + i];
                         put_nibble(&mut sub.q4, r, i, code);
