@@ -126,6 +126,10 @@ pub struct DatasetSpec {
     /// A head-count total that travels with any other head count (shares, ratios).
     #[serde(default)]
     pub headcount_total_column: Option<String>,
+    /// The dataset holds whole-year figures only: a question with one of these words
+    /// (上半年, 季度, Q1 …) asks for a period it lacks.
+    #[serde(default)]
+    pub sub_annual_words: Vec<String>,
     pub stopwords: String,
     pub synonyms: String,
     pub absent: String,

@@ -32,6 +32,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "unknown_company": r.entities.unknown_company,
                     "ambiguous_company": r.entities.ambiguous_company,
                     "intent": r.intent.kind(),
+                    // Declined before generation (engine::scope), with the reason.
+                    "declined": engine::scope::check(&r, &catalog),
                     // Every kept column with its score and evidence, and the entities.
                     "columns": r.columns,
                     "entities": r.entities,

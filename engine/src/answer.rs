@@ -138,6 +138,9 @@ pub struct Answer {
     /// In a conversation: what was typed and how it was completed (`Session`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub understood: Option<crate::session::Understood>,
+    /// Why the question was declined before any SQL was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declined: Option<crate::scope::OutOfScope>,
 }
 
 pub struct Engine {
@@ -200,13 +203,13 @@ impl Engine {
         let mut timings = StageTimings::default();
         let recall = self.recaller.recall(question)?;
         timings.recall_ms = t0.elapsed().as_secs_f64() * 1e3;
-        if let Some(u) = &recall.entities.unknown_company {
-            return Err(Error::UnknownCompany { mention: u.mention.clone(), nearest: u.nearest.clone() });
+        // Out of the data's reach first: an instruction or a 2022 question is declined
+        // even when its words also look like an unknown company.
+        let declined = crate::scope::check(&recall, &self.catalog);
+        if declined.is_none() {
+            self.check_companies(&recall)?;
         }
-        if let Some(a) = &recall.entities.ambiguous_company {
-            return Err(Error::AmbiguousCompany { mention: a.mention.clone(), candidates: a.candidates.clone() });
-        }
-        let class = classify(&recall);
+        let class = if declined.is_some() { QuestionClass::Unsupported } else { classify(&recall) };
         let base = self.prompt_for(&recall);
         let constrained;
         let gen = if self.config.constrain {
@@ -228,14 +231,11 @@ impl Engine {
             error: None,
             timings: StageTimings::default(),
             understood: None,
+            declined,
             recall,
         };
-        if class == QuestionClass::Unsupported {
-            answer.sentence = if crate::classify::is_instruction(&answer.question) {
-                "不予执行：这是对引擎的指令（改变规则、索要提示或执行给定的SQL），不是关于数据的问题。SQL请用 `nl2sql sql` 经校验执行。".into()
-            } else {
-                "无法从数据库回答：这个问题需要数据库以外的信息（观点、原因或预测）。".into()
-            };
+        if let Some(reason) = &answer.declined {
+            answer.sentence = reason.sentence();
             answer.timings = finish(timings, t0);
             return Ok(answer);
         }
@@ -266,17 +266,9 @@ impl Engine {
                     attempt.error = Some(format!("[{}] {e}", e.rule()));
                     format!("上一次的SQL被拒绝：{e}")
                 }
-                Ok(mut checked) => {
+                Ok(checked) => {
                     attempt.repairs = checked.repairs.iter().map(|r| r.to_string()).collect();
-                    // A rewrite after approval is approved again before it can run.
-                    let mut statement = checked.statement.clone();
-                    let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker(), &self.catalog).with_mentions(&answer.recall.entities.companies).fix(&mut statement);
-                    if !fixed.is_empty() {
-                        if let Ok(again) = self.guard.recheck(&checked, &statement) {
-                            checked = again;
-                            attempt.repairs.extend(fixed.iter().map(|(f, t)| format!("公司名称取值 '{f}' → '{t}' (canonical company name)")));
-                        }
-                    }
+                    let checked = self.rewrite_approved(checked, &answer.recall, &mut attempt.repairs);
                     attempt.sql = Some(checked.sql.clone());
                     let te = Instant::now();
                     let run = self.executor.run(&checked);
@@ -316,6 +308,41 @@ impl Engine {
         }
         answer.timings = finish(timings, t0);
         Ok(answer)
+    }
+}
+
+impl Engine {
+    /// Unknown and ambiguous company mentions are errors that list what is known.
+    fn check_companies(&self, recall: &RecallResult) -> Result<(), Error> {
+        if let Some(u) = &recall.entities.unknown_company {
+            return Err(Error::UnknownCompany { mention: u.mention.clone(), nearest: u.nearest.clone() });
+        }
+        if let Some(a) = &recall.entities.ambiguous_company {
+            return Err(Error::AmbiguousCompany { mention: a.mention.clone(), candidates: a.candidates.clone() });
+        }
+        Ok(())
+    }
+
+    /// Rewrites after the guard's approval (full company names; a threshold list's
+    /// values), each approved again before it can run; one the guard refuses is dropped.
+    fn rewrite_approved(&self, mut checked: guard::CheckedSql, recall: &RecallResult, repairs: &mut Vec<String>) -> guard::CheckedSql {
+        let mut statement = checked.statement.clone();
+        let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker(), &self.catalog).with_mentions(&recall.entities.companies).fix(&mut statement);
+        if !fixed.is_empty() {
+            if let Ok(again) = self.guard.recheck(&checked, &statement) {
+                checked = again;
+                repairs.extend(fixed.iter().map(|(f, t)| format!("公司名称取值 '{f}' → '{t}' (canonical company name)")));
+            }
+        }
+        let mut statement = checked.statement.clone();
+        let shown = crate::shape::ThresholdValues::new(&self.catalog).fix(&recall.intent, &mut statement);
+        if !shown.is_empty() {
+            if let Ok(again) = self.guard.recheck(&checked, &statement) {
+                checked = again;
+                repairs.push(format!("筛选条件的取值加入结果列：{} (a threshold list shows its values)", shown.join(", ")));
+            }
+        }
+        checked
     }
 }
 

@@ -30,7 +30,7 @@ const RANKING: [&str; 9] = ["最高", "最低", "最多", "最少", "最大", "�
 const COUNT: [&str; 6] = ["多少家", "几家", "家数", "数量", "是否相同", "哪个更"];
 const COMPUTED: [&str; 12] = ["增长率", "增长", "比率", "比例", "比重", "占比", "率", "差", "之和", "总和", "平均", "合计"];
 /// Asking for opinions, forecasts or text the tables do not hold.
-const OPEN: [&str; 10] = ["为什么", "原因", "怎么看", "如何评价", "预测", "未来", "建议", "分析一下", "简要介绍", "主要业务"];
+const OPEN: [&str; 12] = ["为什么", "原因", "怎么看", "如何评价", "预测", "未来", "明年", "后年", "建议", "分析一下", "简要介绍", "主要业务"];
 
 /// Asking the model to drop its rules, reveal its prompt or run given SQL: declined
 /// before generation, so no answer text can become an unrelated query.
@@ -45,14 +45,16 @@ pub fn is_instruction(q: &str) -> bool {
     INSTRUCTION.iter().any(|w| lower.contains(w)) || ["select ", "delete ", "update ", "insert ", "pragma "].iter().any(|w| lower.contains(w))
 }
 
-pub fn classify(recall: &RecallResult) -> QuestionClass {
-    let q = recall.question.as_str();
-    if is_instruction(q) {
-        return QuestionClass::Unsupported;
-    }
+/// An opinion, reason or forecast question that names nothing the table holds.
+pub fn is_open(recall: &RecallResult) -> bool {
     // Clause-level dense guesses do not make an open question answerable.
     let content = recall.columns.iter().filter(|c| !c.mandatory && c.evidence.iter().any(|e| e.path != MatchPath::DenseClause)).count();
-    if OPEN.iter().any(|w| q.contains(w)) && content == 0 {
+    OPEN.iter().any(|w| recall.question.contains(w)) && content == 0
+}
+
+pub fn classify(recall: &RecallResult) -> QuestionClass {
+    let q = recall.question.as_str();
+    if is_instruction(q) || is_open(recall) {
         return QuestionClass::Unsupported;
     }
     if COUNT.iter().any(|w| q.contains(w)) {

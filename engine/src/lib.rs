@@ -11,9 +11,11 @@ pub mod entity_fix;
 pub mod eval;
 pub mod eval_conv;
 pub mod prompt;
+pub mod scope;
 pub mod sentence;
 pub mod serve;
 pub mod session;
+pub mod shape;
 pub mod sft;
 pub mod table;
 

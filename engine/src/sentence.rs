@@ -169,6 +169,15 @@ fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult)
             let more = if rows.len() > 10 { format!("等共{}家", rows.len()) } else { String::new() };
             Some(format!("{year}{}排名：{}{more}。", result.columns[vi], list.join("；")))
         }
+        // A threshold list: how many passed, then names with the value they passed on.
+        Intent::Filter if result.columns.len() >= 2 => {
+            let (ni, vi) = name_and_value(result)?;
+            let unit = unit_for(catalog, &result.columns[vi]);
+            let list: Vec<String> = result.rows.iter().take(10).map(|r| format!("{}（{}）", format_value(&r[ni], None), with_unit(&r[vi], &unit, dec))).collect();
+            let count = if result.truncated { format!("至少{}家（结果已截断）", result.rows.len()) } else { format!("{}家", result.rows.len()) };
+            let more = if result.rows.len() > 10 { "等" } else { "" };
+            Some(format!("{year}符合条件的公司共{count}，{}：{}{more}。", result.columns[vi], list.join("；")))
+        }
         Intent::Trend if result.rows.len() >= 2 => {
             let (yi, vi) = name_and_value(result)?;
             let unit = unit_for(catalog, &result.columns[vi]);

@@ -70,11 +70,24 @@ pub struct Entities {
     pub companies: Vec<CompanyMatch>,
     /// Canonical year values in order of mention, e.g. `2021年`.
     pub years: Vec<String>,
+    /// Years the question states (「2018年」「2022」) that the database does not hold.
+    pub years_not_held: Vec<String>,
+    /// A name in Latin letters where a company name stands (「BYD 2021年净利润」), when
+    /// no company was linked: the database holds Chinese names only.
+    pub foreign_name: Option<String>,
     pub unknown_company: Option<UnknownCompany>,
     pub ambiguous_company: Option<AmbiguousCompany>,
     /// Amounts with units (「2000亿」 → 200000000000).
     pub amounts: Vec<crate::amounts::Amount>,
     pub places: Vec<PlaceFilter>,
+}
+
+/// What `link_years` found: canonical years (stated, in ranges, or implied by
+/// 上年/同比/近三年), the spans of the stated ones, and stated years the data lacks.
+pub struct YearLinks {
+    pub years: Vec<String>,
+    pub spans: Vec<Span>,
+    pub not_held: Vec<String>,
 }
 
 /// Companies listed at most for an ambiguous mention; a mention that fits more is a
@@ -292,7 +305,7 @@ impl EntityLinker {
     }
 
     /// Years and year ranges: 2021年, 2021, 21年, 2019-2021年, 2019年到2021年.
-    pub fn link_years(&self, q: &str) -> (Vec<String>, Vec<Span>) {
+    pub fn link_years(&self, q: &str) -> YearLinks {
         let chars: Vec<char> = q.chars().collect();
         let mut found: Vec<(u32, Span)> = Vec::new();
         let mut i = 0;
@@ -308,6 +321,8 @@ impl EntityLinker {
             let digits: String = chars[i..j].iter().collect();
             let has_nian = chars.get(j) == Some(&'年');
             let year = match digits.len() {
+                // 「2000亿」「1990万元」 are amounts, not years.
+                4 if !has_nian && chars.get(j).is_some_and(|c| "亿万千百元人%％块".contains(*c)) => None,
                 4 => digits.parse::<u32>().ok().filter(|y| (1990..=2099).contains(y)),
                 2 if has_nian || two_digit_range_follows(&chars, j) => digits.parse::<u32>().ok().map(|y| 2000 + y),
                 _ => None,
@@ -371,7 +386,14 @@ impl EntityLinker {
                 out.push(v);
             }
         }
-        (out, found.into_iter().map(|f| f.1).collect())
+        // Only years typed in the question count here: 「2019年同比」 needs 2018 but does not ask for it.
+        let mut not_held: Vec<String> = Vec::new();
+        for v in found.iter().filter(|f| f.0 != 0).map(|f| self.rules.year_format.render(f.0)) {
+            if !self.known_year(&v) && !not_held.contains(&v) {
+                not_held.push(v);
+            }
+        }
+        YearLinks { years: out, spans: found.into_iter().map(|f| f.1).collect(), not_held }
     }
 
     pub fn known_year(&self, y: &str) -> bool {

@@ -206,7 +206,7 @@ impl Recaller {
         let mut sc = Scores::new(n);
 
         let (mut companies, company_spans) = self.linker.link_companies(q);
-        let (years, year_spans) = self.linker.link_years(q);
+        let crate::entities::YearLinks { years, spans: year_spans, not_held: years_not_held } = self.linker.link_years(q);
         // An amount inside a company name (北京三元食品) is part of the name.
         let amounts: Vec<_> = crate::amounts::find_amounts(q).into_iter().filter(|a| !company_spans.iter().any(|c| a.span.0 < c.1 && c.0 < a.span.1)).collect();
         let blocked: Vec<Span> = company_spans.iter().chain(&year_spans).copied().chain(amounts.iter().map(|a| a.span)).collect();
@@ -302,6 +302,8 @@ impl Recaller {
             entities: Entities {
                 companies,
                 years,
+                years_not_held,
+                foreign_name: linked.foreign,
                 unknown_company: linked.unknown,
                 ambiguous_company: linked.ambiguous,
                 amounts,
@@ -405,6 +407,7 @@ struct LeftoverLinks {
     companies: Vec<crate::CompanyMatch>,
     unknown: Option<crate::UnknownCompany>,
     ambiguous: Option<crate::AmbiguousCompany>,
+    foreign: Option<String>,
 }
 
 /// Runs of adjacent question words no matcher explained, with their start (char).
@@ -413,7 +416,9 @@ fn leftover_words(words: &[crate::segment::Word], explained: &[bool], blocked: &
     let mut prev_end = usize::MAX;
     for (w, ex) in words.iter().zip(explained) {
         let sp = (w.start, w.start + w.text.chars().count());
-        if *ex || strictly_inside(sp, blocked) {
+        // A word cut across an entity span (「亿到」 in 「500亿到1000亿」) is not a name either.
+        let straddles = blocked.iter().any(|b| sp.0 < b.1 && b.0 < sp.1);
+        if *ex || strictly_inside(sp, blocked) || straddles {
             prev_end = usize::MAX;
             continue;
         }
@@ -430,7 +435,7 @@ impl Recaller {
     /// Short forms (「爱尔」), then, when no company was linked at all, typos and
     /// unknown names. A short form that fits several companies is reported, never guessed.
     fn link_leftovers(&self, q: &str, leftovers: &[(String, usize)], none_linked: bool) -> LeftoverLinks {
-        let mut links = LeftoverLinks { companies: Vec::new(), unknown: None, ambiguous: None };
+        let mut links = LeftoverLinks { companies: Vec::new(), unknown: None, ambiguous: None, foreign: None };
         for (text, start) in leftovers {
             match self.linker.abbreviation(text) {
                 crate::entities::Fit::One(c) if self.is_subject(q, text, *start) => links.companies.push(crate::CompanyMatch {
@@ -451,6 +456,15 @@ impl Recaller {
             }
         }
         if !none_linked || !links.companies.is_empty() || links.ambiguous.is_some() {
+            return links;
+        }
+        // A name in Latin letters (「BYD」「Moutai」) where a company stands: the table
+        // has no foreign names, and a model would translate it into a guess.
+        links.foreign = leftovers
+            .iter()
+            .find(|(t, s)| t.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '.' || c == '-') && !t.to_lowercase().starts_with("top") && self.is_subject(q, t, *s))
+            .map(|(t, _)| t.trim().to_string());
+        if links.foreign.is_some() {
             return links;
         }
         // Company names often start with a place (贵州茅台, 上海汽车) that matched as a

@@ -152,3 +152,39 @@ fn company_named_resolves_whole_literals_to_the_full_name() {
     assert_eq!(full(""), None);
     assert_eq!(full("营业收入"), None);
 }
+
+#[test]
+fn stated_years_the_data_lacks_are_reported() {
+    let r = recaller().recall("宁德时代2018年的净利润").unwrap();
+    assert_eq!(r.entities.years_not_held, vec!["2018年"]);
+    let r = recaller().recall("宁德时代2019到2023年的营业收入").unwrap();
+    assert_eq!(r.entities.years_not_held, vec!["2023年"]);
+    // 2019's growth needs 2018, but the question does not ask for 2018.
+    let r = recaller().recall("2019年宁德时代营业收入同比增长多少").unwrap();
+    assert!(r.entities.years.contains(&"2018年".to_string()));
+    assert!(r.entities.years_not_held.is_empty(), "{:?}", r.entities.years_not_held);
+    let r = recaller().recall("21年宁德时代的营业收入").unwrap();
+    assert!(r.entities.years_not_held.is_empty());
+    // An amount of four digits is not a year.
+    let r = recaller().recall("2021年营业收入超过2000亿的公司").unwrap();
+    assert_eq!((r.entities.years.clone(), r.entities.years_not_held.len()), (vec!["2021年".to_string()], 0), "{:?}", r.entities);
+}
+
+#[test]
+fn latin_names_where_a_company_stands_are_foreign_names() {
+    let r = recaller().recall("CATL 2021年营业收入是多少").unwrap();
+    assert_eq!(r.entities.foreign_name.as_deref(), Some("CATL"), "{:?}", r.entities);
+    assert!(r.entities.companies.is_empty());
+    // Latin letters inside a registered short name, and a ranking's top5, are not foreign names.
+    let r = recaller().recall("TCL科技2021年营业收入是多少").unwrap();
+    assert!(r.entities.foreign_name.is_none() && !r.entities.companies.is_empty(), "{:?}", r.entities);
+    let r = recaller().recall("top5 2021年营业收入最高的公司").unwrap();
+    assert!(r.entities.foreign_name.is_none(), "{:?}", r.entities);
+}
+
+#[test]
+fn words_cut_across_an_amount_are_not_company_names() {
+    let r = recaller().recall("2020年净利润在10亿到20亿之间的公司有哪些").unwrap();
+    assert!(r.entities.unknown_company.is_none(), "{:?}", r.entities.unknown_company);
+    assert_eq!(r.entities.amounts.len(), 2);
+}
