@@ -47,13 +47,17 @@ impl OutOfScope {
     }
 }
 
+/// Words that ask about years after the data's last one.
+const FORECAST: [&str; 4] = ["预测", "预计", "明年", "后年"];
+
 /// The first reason the question is out of the database's reach, if any.
 pub fn check(recall: &RecallResult, catalog: &Catalog) -> Option<OutOfScope> {
     let q = recall.question.as_str();
     if classify::is_instruction(q) {
         return Some(OutOfScope::Instruction);
     }
-    if classify::is_open(recall) {
+    // A forecast is out of reach even when it names a column (「预测明年的利润」).
+    if classify::is_open(recall) || FORECAST.iter().any(|w| q.contains(w)) {
         return Some(OutOfScope::Opinion);
     }
     // Company names can hold such words (「四季…」): look outside the linked mentions.

@@ -77,7 +77,7 @@ pub fn is_comparison_word(w: &str) -> bool {
 const MAGNITUDES: [(&str, f64); 9] =
     [("万亿", 1e12), ("千亿", 1e11), ("百亿", 1e10), ("十亿", 1e9), ("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("十万", 1e5), ("万", 1e4)];
 
-const BEFORE: [(&str, Comparison); 19] = [
+const BEFORE: [(&str, Comparison); 21] = [
     ("不低于", Comparison::AtLeast),
     ("不少于", Comparison::AtLeast),
     ("不小于", Comparison::AtLeast),
@@ -97,6 +97,9 @@ const BEFORE: [(&str, Comparison); 19] = [
     ("不到", Comparison::Below),
     ("不足", Comparison::Below),
     ("破", Comparison::Above),
+    // 「超10亿」「过百亿」: the short forms, after every longer word that ends the same way.
+    ("超", Comparison::Above),
+    ("过", Comparison::Above),
 ];
 
 const AFTER: [(&str, Comparison); 4] = [("以上", Comparison::AtLeast), ("之上", Comparison::AtLeast), ("以下", Comparison::AtMost), ("之下", Comparison::AtMost)];
@@ -282,6 +285,9 @@ mod tests {
         assert_eq!(one("营收超过2000亿的公司").comparison, Some(Comparison::Above));
         assert_eq!(one("员工5万人以上").comparison, Some(Comparison::AtLeast));
         assert_eq!(one("净利润不到5亿").comparison, Some(Comparison::Below));
+        assert_eq!(one("净利润超10亿").comparison, Some(Comparison::Above));
+        assert_eq!(one("营收过百亿").comparison, Some(Comparison::Above));
+        assert_eq!(one("营收不超过5亿").comparison, Some(Comparison::AtMost));
         assert_eq!(one("营收破千亿").comparison, Some(Comparison::Above));
         assert_eq!(one("营收不低于100亿").comparison, Some(Comparison::AtLeast));
         assert_eq!(one("营收100亿").comparison, None);
