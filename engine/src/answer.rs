@@ -210,15 +210,6 @@ impl Engine {
             self.check_companies(&recall)?;
         }
         let class = if declined.is_some() { QuestionClass::Unsupported } else { classify(&recall) };
-        let base = self.prompt_for(&recall);
-        let constrained;
-        let gen = if self.config.constrain {
-            let c: std::sync::Arc<dyn llm::constraint::TokenConstraint> = std::sync::Arc::new(crate::constrain::SqlConstraint::new(&recall, self.catalog.dataset()));
-            constrained = GenOptions { constraint: Some(c), ..gen.clone() };
-            &constrained
-        } else {
-            gen
-        };
         let mut answer = Answer {
             question: recall.question.clone(),
             class,
@@ -239,6 +230,16 @@ impl Engine {
             answer.timings = finish(timings, t0);
             return Ok(answer);
         }
+        // The prompt and the decoding constraint only for questions that reach the model.
+        let base = self.prompt_for(&answer.recall);
+        let constrained;
+        let gen = if self.config.constrain {
+            let c: std::sync::Arc<dyn llm::constraint::TokenConstraint> = std::sync::Arc::new(crate::constrain::SqlConstraint::new(&answer.recall, self.catalog.dataset()));
+            constrained = GenOptions { constraint: Some(c), ..gen.clone() };
+            &constrained
+        } else {
+            gen
+        };
         let mut prompt = base.clone();
         for attempt_no in 0..=self.config.max_retries {
             let tg = Instant::now();
@@ -326,22 +327,21 @@ impl Engine {
     /// Rewrites after the guard's approval (full company names; a threshold list's
     /// values), each approved again before it can run; one the guard refuses is dropped.
     fn rewrite_approved(&self, mut checked: guard::CheckedSql, recall: &RecallResult, repairs: &mut Vec<String>) -> guard::CheckedSql {
+        let mut approve = |checked: &mut guard::CheckedSql, statement: sqlparser::ast::Statement, notes: Vec<String>| {
+            if !notes.is_empty() {
+                if let Ok(again) = self.guard.recheck(checked, &statement) {
+                    *checked = again;
+                    repairs.extend(notes);
+                }
+            }
+        };
         let mut statement = checked.statement.clone();
         let fixed = crate::entity_fix::CompanyNames::new(self.recaller.linker(), &self.catalog).with_mentions(&recall.entities.companies).fix(&mut statement);
-        if !fixed.is_empty() {
-            if let Ok(again) = self.guard.recheck(&checked, &statement) {
-                checked = again;
-                repairs.extend(fixed.iter().map(|(f, t)| format!("公司名称取值 '{f}' → '{t}' (canonical company name)")));
-            }
-        }
+        approve(&mut checked, statement, fixed.iter().map(|(f, t)| format!("公司名称取值 '{f}' → '{t}' (canonical company name)")).collect());
         let mut statement = checked.statement.clone();
         let shown = crate::shape::ThresholdValues::new(&self.catalog).fix(&recall.intent, &mut statement);
-        if !shown.is_empty() {
-            if let Ok(again) = self.guard.recheck(&checked, &statement) {
-                checked = again;
-                repairs.push(format!("筛选条件的取值加入结果列：{} (a threshold list shows its values)", shown.join(", ")));
-            }
-        }
+        let note = (!shown.is_empty()).then(|| format!("筛选条件的取值加入结果列：{} (a threshold list shows its values)", shown.join(", ")));
+        approve(&mut checked, statement, note.into_iter().collect());
         checked
     }
 }

@@ -30,7 +30,7 @@ const RANKING: [&str; 9] = ["最高", "最低", "最多", "最少", "最大", "�
 const COUNT: [&str; 6] = ["多少家", "几家", "家数", "数量", "是否相同", "哪个更"];
 const COMPUTED: [&str; 12] = ["增长率", "增长", "比率", "比例", "比重", "占比", "率", "差", "之和", "总和", "平均", "合计"];
 /// Asking for opinions, forecasts or text the tables do not hold.
-const OPEN: [&str; 12] = ["为什么", "原因", "怎么看", "如何评价", "预测", "未来", "明年", "后年", "建议", "分析一下", "简要介绍", "主要业务"];
+const OPEN: [&str; 10] = ["为什么", "原因", "怎么看", "如何评价", "预测", "未来", "建议", "分析一下", "简要介绍", "主要业务"];
 
 /// Asking the model to drop its rules, reveal its prompt or run given SQL: declined
 /// before generation, so no answer text can become an unrelated query.

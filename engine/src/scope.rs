@@ -65,7 +65,7 @@ pub fn check(recall: &RecallResult, catalog: &Catalog) -> Option<OutOfScope> {
     for c in &recall.entities.companies {
         lower = lower.replace(&c.mention.to_lowercase(), " ");
     }
-    if let Some(word) = catalog.dataset().sub_annual_words.iter().find(|w| lower.contains(w.as_str())) {
+    if let Some(word) = catalog.dataset().sub_annual_words.iter().find(|w| lower.contains(&w.to_lowercase())) {
         return Some(OutOfScope::SubAnnual { word: word.clone() });
     }
     if !recall.entities.years_not_held.is_empty() {

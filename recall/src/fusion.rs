@@ -5,7 +5,7 @@
 use crate::bm25::{bigrams, Bm25};
 use crate::dense::{self, DenseMatcher, M3eEmbedder};
 use crate::matchers::{ColumnEntry, Combine, DenseWords, Lexical, WordMatcher};
-use crate::entities::{strictly_inside, EntityLinker, NameRules, Span};
+use crate::entities::{EntityLinker, NameRules, Span};
 use crate::exact::{ExactMatcher, Target};
 use crate::segment::Segmenter;
 use crate::synonyms::{load_metrics, Metric};
@@ -416,9 +416,9 @@ fn leftover_words(words: &[crate::segment::Word], explained: &[bool], blocked: &
     let mut prev_end = usize::MAX;
     for (w, ex) in words.iter().zip(explained) {
         let sp = (w.start, w.start + w.text.chars().count());
-        // A word cut across an entity span (「亿到」 in 「500亿到1000亿」) is not a name either.
-        let straddles = blocked.iter().any(|b| sp.0 < b.1 && b.0 < sp.1);
-        if *ex || strictly_inside(sp, blocked) || straddles {
+        // Inside an entity span, or cut across one (「亿到」 in 「500亿到1000亿」): not a name.
+        let touches_entity = blocked.iter().any(|b| sp.0 < b.1 && b.0 < sp.1);
+        if *ex || touches_entity {
             prev_end = usize::MAX;
             continue;
         }
