@@ -149,8 +149,8 @@ def yl(y):
 
 # ================================================================ analyst-style kinds
 # Colloquial analyst wording (营收/净利/研发投入/员工 …), short forms of company names, units, cities.
-# Target shapes: datasets/analyst_dev/README.md "Gold SQL conventions" (growth keeps the generator's
-# two-year shape, which the engine's post-step turns into a rate); 注册 reads 注册地址,
+# Target shapes: datasets/analyst_dev/README.md "Gold SQL conventions" (growth rates computed in SQL as
+# a fraction over a self-join); 注册 reads 注册地址,
 # a bare city or 办公/总部 reads 办公地址 (schemas/finglm.toml [places]).
 
 # key, SQL expression, analyst names, kind (money / people / eps), columns needed
@@ -755,7 +755,7 @@ class AnalystKinds:
         sql = f"{base} order by {rk} {direction} limit {n}"
         return q, sql, None
 
-    # ---------------------------------------------------------- growth, colloquial (two-year target shape)
+    # ---------------------------------------------------------- growth, colloquial (the rate computed in SQL)
     def growth_yoy(self):
         if self.rng.random() < 0.3:
             return self._delta()
@@ -775,9 +775,11 @@ class AnalystKinds:
             "{co}{y}{f}比去年涨了百分之几", "{py}到{y}年{co}{f}增速多少",
         ])
         q = t.format(co=co, y=yr, f=f, py=self.ch([str(y - 1), str((y - 1) % 100)]))
-        sql = (f"select 年份, {key} from big where 年份 in ('{y}年', '{y - 1}年') "
-               f"and 公司名称 in ({q_(a['公司名称'])})")
-        return q, sql, None
+        # The rate itself, computed in SQL (issue 15: growth 「in SQL」; analyst_dev's convention), as a fraction.
+        sql = (f"select 1.0 * (a.{key} - b.{key}) / b.{key} from big a join big b on a.公司名称 = b.公司名称 "
+               f"where a.公司名称 = {q_(a['公司名称'])} and a.年份 = '{y}年' and b.年份 = '{y - 1}年'")
+        v = (a[key] - b[key]) / b[key]
+        return q, sql, (v, 1e-9 + 1e-6 * abs(v))
 
     def _delta(self):
         key, names, kind = self.am(("money", "people"))
@@ -1796,7 +1798,7 @@ only**; nothing here is investment advice.
 - Field synonyms follow analysts' words (营收 → 营业收入, 研发投入 → 研发费用, 员工人数 → 职工总数, 总资产 → 资产总计,
   总负债 → 负债合计, …); 营业收入 and 营业总收入 are kept apart (the SQL follows the question's words).
 - FinGLM-style ratios (`ratio`) follow the FinGLM train gold: the columns used, then `1.0 * num / den as <metric>` as a
-  fraction (no `* 100`, no `round`; the answer sentence formats it). Growth rates (`growth`, `growth_yoy`) follow the
+  fraction (no `* 100`, no `round`; the answer sentence formats it). Growth rates of the FinGLM-style `growth` class follow the
   train gold too: the metric for the stated year and the year before (`select 年份, col … 年份 in (…)`); the engine's
   post-step computes the rate. Year-over-year differences use a self-join: `from big a join big b on a.公司名称 = b.公司名称`
   (比上年减少了多少 → `b.x - a.x`, a positive drop).
@@ -1831,7 +1833,9 @@ names (full or short, any year) of exactly one company and is not a place, a leg
   → `净利润 < -100000000`. The amount is chosen from the data so that the condition splits the companies in scope: a
   list `select 公司名称, x … where x > N` of at most 20, else (only for 超过-type conditions) `… order by x desc limit N`
   (…里净利最高的5家), or `count(*)`. The question holds only the words (「2000亿」); the engine's prompt states the number.
-- `growth_yoy`: 同比增长/增速/增长了百分之几/yoy/增幅 → the two-year shape above; 比上年多了/增加了多少 → `a.x - b.x`,
+- `growth_yoy`: 同比增长/增速/增长了百分之几/yoy/增幅 → the rate itself, computed in SQL as a fraction:
+  `select 1.0 * (a.x - b.x) / b.x from big a join big b on a.公司名称 = b.公司名称 where a.公司名称 = … and a.年份 = '2021年'
+  and b.年份 = '2020年'` (the FinGLM-style `growth` class keeps the two-year shape of the FinGLM gold); 比上年多了/增加了多少 → `a.x - b.x`,
   减少了/少了/下降了多少 → `b.x - a.x`.
 - `ratio_only`: the ratio alone, formulas of `schemas/synonyms.toml` (毛利率 `1.0 * (营业收入 - 营业成本) / 营业收入`,
   净利率, 资产负债率/负债率, 研发费用率/研发投入占营收比/研发强度, 营业利润率, 销售/管理费用率, 流动比率, 研发人员占比,

@@ -21,6 +21,8 @@ p.add_argument("--finglm-style", type=int, default=100)
 p.add_argument("--finglm-computed", type=float, default=0.0,
                help="share of the FinGLM replay drawn from its computed pairs (ratio or two-year growth SQL); "
                     "0 samples FinGLM uniformly")
+p.add_argument("--class-size", action="append", default=[], metavar="CLASS=N",
+               help="sample N of this class instead of --per-class (repeatable)")
 a = p.parse_args()
 
 
@@ -54,6 +56,11 @@ for line in open(a.sft, encoding="utf-8"):
 
 rng = random.Random(a.seed)
 size = {"finglm": a.finglm, "finglm_style": a.finglm_style, "columns": a.columns}
+for kv in a.class_size:
+    name, _, n = kv.partition("=")
+    if not n.isdigit():
+        raise SystemExit(f"--class-size wants CLASS=N, got {kv!r}")
+    size[name] = int(n)
 mix, report = [], {}
 for c in sorted(groups):
     g = groups[c]

@@ -1,7 +1,8 @@
 //! Typed post-steps for computed answers the SQL leaves to us. Growth rates:
-//! the model (like the FinGLM gold it learned from) returns the metric for the
-//! stated year and the year before; the rate is computed here, exactly, as
-//! (this year − last year) / last year. Ratios are computed in SQL by the model.
+//! where the model (like the FinGLM gold it learned from) returns the metric for
+//! the stated year and the year before, the rate is computed here, exactly, as
+//! (this year − last year) / last year; where it computes the rate in SQL, the
+//! sentence states it (`sentence`). Ratios are computed in SQL by the model.
 
 use guard::{QueryResult, Value};
 use recall::RecallResult;
@@ -20,7 +21,7 @@ pub struct Growth {
 }
 
 /// Words that ask for a rate (not an amount: 「增长了多少」 alone asks for the difference).
-const GROWTH_WORDS: [&str; 10] = ["增长率", "增长幅度", "增速", "同比增长", "变化率", "涨幅", "增幅", "增长比例", "增长的比例", "百分之几"];
+pub(crate) const GROWTH_WORDS: [&str; 10] = ["增长率", "增长幅度", "增速", "同比增长", "变化率", "涨幅", "增幅", "增长比例", "增长的比例", "百分之几"];
 
 /// A numeric cell as f64 (text and NULL are not numbers).
 pub(crate) fn number(v: &Value) -> Option<f64> {

@@ -178,6 +178,18 @@ fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult)
             let more = if result.rows.len() > 10 { "等" } else { "" };
             Some(format!("{year}符合条件的公司共{count}，{}：{}{more}。", result.columns[vi], list.join("；")))
         }
+        // A rate or a difference the SQL computed itself (one cell): a rate as a percent.
+        Intent::Growth if single.is_some_and(|v| as_number(v).is_some()) => {
+            let v = as_number(single?)?;
+            let who = first_company_label(recall);
+            let metric = recall.columns.iter().find(|c| !c.mandatory).map(|c| c.name.clone()).unwrap_or_default();
+            if crate::compute::GROWTH_WORDS.iter().any(|w| recall.question.contains(w)) {
+                let pct = format!("{:.*}", dec.unwrap_or(2), v * 100.0);
+                Some(format!("{who}{year}{metric}同比增长率为{pct}%。"))
+            } else {
+                Some(format!("{who}{year}{metric}与上年相差{}。", with_unit(&Value::Real(v), unit_for(catalog, &metric), dec)))
+            }
+        }
         Intent::Trend if result.rows.len() >= 2 => {
             let (yi, vi) = name_and_value(result)?;
             let unit = unit_for(catalog, &result.columns[vi]);
@@ -260,5 +272,26 @@ mod tests {
         // Computed or aliased columns carry no unit rather than a guessed 元.
         assert_eq!(unit_for(&c, "毛利率"), "");
         assert_eq!(unit_for(&c, "博士及以上的员工人数"), "");
+    }
+
+    #[test]
+    fn a_growth_rate_computed_in_sql_is_stated_as_a_percent() {
+        let root = catalog::repo_root();
+        let c = Catalog::load(&root.join("datasets/finglm/finglm.sqlite"), &root.join("schemas/finglm.toml")).unwrap();
+        let recall = |q: &str| RecallResult {
+            question: q.into(),
+            words: vec![],
+            columns: vec![recall::RecalledColumn { name: "营业收入".into(), sql_type: "REAL".into(), score: 1.0, mandatory: false, evidence: vec![] }],
+            entities: recall::Entities { years: vec!["2021年".into()], ..Default::default() },
+            metrics: vec![],
+            intent: recall::Intent::Growth,
+            elapsed_us: 0,
+        };
+        let one = |v: f64| QueryResult { columns: vec!["1.0 * (a.营业收入 - b.营业收入) / b.营业收入".into()], rows: vec![vec![Value::Real(v)]], truncated: false, elapsed_ms: 0.0 };
+        let s = sentence(&c, &recall("2021年营收同比增速多少"), QuestionClass::Computed, &one(-0.25704));
+        assert!(s.contains("营业收入同比增长率为-25.70%"), "{s}");
+        // A difference (no rate word) keeps the column's unit.
+        let s = sentence(&c, &recall("2021年营收比上年多了多少"), QuestionClass::Computed, &one(300000000.0));
+        assert!(s.contains("相差300,000,000元"), "{s}");
     }
 }

@@ -36,14 +36,25 @@ fn no_evaluation_question_is_in_the_training_data() {
     for set in EVAL_SETS {
         eval.extend(questions(set).iter().map(|q| engine::sft::normalize_question(q)));
     }
-    // The shipped adapter's data and the CPU-sized continuation mix.
-    for file in ["train/data/sft_train.jsonl", "train/data/sft_cpu_mix.jsonl"] {
-        check_sft_file(file, &eval);
+    // Every chat-format file under train/data: the shipped adapter's data, the full export and every
+    // CPU-sized continuation mix. A target shared by several files is executed once.
+    let mut files: Vec<_> = std::fs::read_dir(catalog::repo_root().join("train/data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    let chat = |p: &std::path::PathBuf| std::fs::read_to_string(p).unwrap().lines().next().is_some_and(|l| l.contains("\"messages\""));
+    let files: Vec<_> = files.into_iter().filter(|p| chat(p)).collect();
+    assert!(files.len() >= 4, "{files:?}");
+    let mut checked = HashSet::new();
+    for file in &files {
+        check_sft_file(file, &eval, &mut checked);
     }
 }
 
-fn check_sft_file(file: &str, eval: &HashSet<String>) {
-    let text = std::fs::read_to_string(catalog::repo_root().join(file)).unwrap();
+fn check_sft_file(file: &std::path::Path, eval: &HashSet<String>, checked: &mut HashSet<String>) {
+    let text = std::fs::read_to_string(file).unwrap();
     let catalog = std::sync::Arc::new(catalog::Catalog::load_default().unwrap());
     let guard = guard::SqlGuard::new(catalog.clone());
     let exec = guard::Executor::open(&catalog.db_path, guard::ExecLimits::default()).unwrap();
@@ -54,17 +65,17 @@ fn check_sft_file(file: &str, eval: &HashSet<String>) {
         assert_eq!(m[0]["content"], engine::prompt::SYSTEM_PROMPT, "training system prompt differs from serving");
         let user = m[1]["content"].as_str().unwrap();
         let q = user.rsplit_once("问题：").map(|(_, q)| q).expect("question in prompt");
-        assert!(!eval.contains(&engine::sft::normalize_question(q)), "evaluation question in training data: {q}");
+        assert!(!eval.contains(&engine::sft::normalize_question(q)), "evaluation question in training data ({}): {q}", file.display());
         let target = m[2]["content"].as_str().unwrap();
         if target == engine::prompt::REFUSAL_MARKER {
             refusals += 1;
-        } else {
+        } else if checked.insert(target.to_string()) {
             let c = guard.check(target).unwrap_or_else(|e| panic!("target refused: {target}: {e}"));
             exec.run(&c).unwrap_or_else(|e| panic!("target fails: {target}: {e}"));
         }
         n += 1;
     }
-    assert!(n > 700, "{file}: {n} examples");
+    assert!(n > 500, "{}: {n} examples", file.display());
     let share = refusals as f64 / n as f64;
-    assert!((0.05..=0.2).contains(&share), "refusal share {share:.2}");
+    assert!((0.05..=0.2).contains(&share), "{}: refusal share {share:.2}", file.display());
 }
