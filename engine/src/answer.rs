@@ -342,6 +342,9 @@ impl Engine {
         let shown = crate::shape::ThresholdValues::new(&self.catalog).fix(&recall.intent, &mut statement);
         let note = (!shown.is_empty()).then(|| format!("筛选条件的取值加入结果列：{} (a threshold list shows its values)", shown.join(", ")));
         approve(&mut checked, statement, note.into_iter().collect());
+        let mut statement = checked.statement.clone();
+        let fixed = crate::shape::StatedAmounts::new(&recall.entities.amounts).fix(&mut statement);
+        approve(&mut checked, statement, fixed.iter().map(|f| format!("金额数量级 {f} (the amount the question states)")).collect());
         checked
     }
 }

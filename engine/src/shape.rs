@@ -87,6 +87,78 @@ impl<'a> ThresholdValues<'a> {
     }
 }
 
+/// A stated amount written with the wrong magnitude: 「500亿」 is 50000000000 in the
+/// prompt, yet a small model copies 500 and guesses the zeros (`营业收入 > 500000000`).
+/// A number compared with a column (`>`, `<`, `>=`, `<=`, BETWEEN) that equals none of the
+/// question's money or head-count amounts but equals one of them times a power of ten
+/// is set to that amount, sign kept (亏损超过1亿 → `净利润 < -100000000`). Percents are
+/// left alone: some columns store them ×100 (研发人员比率), so 40 may be right for 40%.
+pub struct StatedAmounts {
+    values: Vec<f64>,
+}
+
+impl StatedAmounts {
+    pub fn new(amounts: &[recall::Amount]) -> StatedAmounts {
+        let values = amounts.iter().filter(|a| a.kind != recall::AmountKind::Percent && a.value != 0.0).map(|a| a.value.abs()).collect();
+        StatedAmounts { values }
+    }
+
+    /// Rewrite such numbers; returns `written → stated` for each.
+    pub fn fix(&self, stmt: &mut Statement) -> Vec<String> {
+        let mut fixed = Vec::new();
+        if self.values.is_empty() {
+            return fixed;
+        }
+        let _ = sqlparser::ast::visit_expressions_mut(stmt, |e| {
+            match e {
+                Expr::BinaryOp { left, op: BinaryOperator::Gt | BinaryOperator::GtEq | BinaryOperator::Lt | BinaryOperator::LtEq, right } => {
+                    for side in [left.as_mut(), right.as_mut()] {
+                        self.fix_number(side, &mut fixed);
+                    }
+                }
+                Expr::Between { low, high, .. } => {
+                    self.fix_number(low, &mut fixed);
+                    self.fix_number(high, &mut fixed);
+                }
+                _ => {}
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        fixed
+    }
+
+    fn fix_number(&self, e: &mut Expr, fixed: &mut Vec<String>) {
+        match e {
+            Expr::Nested(inner) | Expr::UnaryOp { expr: inner, op: sqlparser::ast::UnaryOperator::Minus | sqlparser::ast::UnaryOperator::Plus } => {
+                self.fix_number(inner, fixed)
+            }
+            Expr::Value(v) => {
+                let Value::Number(text, _) = &v.value else { return };
+                let Ok(written) = text.parse::<f64>() else { return };
+                if let Some(stated) = self.stated_for(written.abs()) {
+                    let literal = recall::number_literal(stated);
+                    fixed.push(format!("{text} → {literal}"));
+                    v.value = Value::Number(literal, false);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The one stated amount `written` is a power-of-ten multiple of, when it is none of them.
+    fn stated_for(&self, written: f64) -> Option<f64> {
+        let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
+        if written == 0.0 || self.values.iter().any(|&v| same(v, written)) {
+            return None;
+        }
+        let hits: Vec<f64> = self.values.iter().copied().filter(|&v| (-12..=12).any(|k: i32| k != 0 && same(v, written * 10f64.powi(k)))).collect();
+        match hits.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+}
+
 fn strip_nested(e: &Expr) -> &Expr {
     match e {
         Expr::Nested(inner) => strip_nested(inner),
@@ -130,6 +202,32 @@ mod tests {
         // The same column twice is shown once.
         let (_, n) = shaped(Intent::Filter, "select 公司名称 from big where 营业收入 > 1 and 营业收入 < 5");
         assert_eq!(n, 1);
+    }
+
+    fn amounts_fixed(q: &str, sql: &str) -> (String, usize) {
+        let amounts = recall::find_amounts(q);
+        let mut stmt = Parser::parse_sql(&SQLiteDialect {}, sql).unwrap().remove(0);
+        let fixed = StatedAmounts::new(&amounts).fix(&mut stmt);
+        (stmt.to_string(), fixed.len())
+    }
+
+    #[test]
+    fn stated_amounts_get_their_magnitude_back() {
+        let (sql, n) = amounts_fixed("2021年营收在500亿到1000亿之间的公司", "select 公司名称 from big where 营业收入 between 500000000 and 100000000000");
+        assert_eq!((sql.as_str(), n), ("SELECT 公司名称 FROM big WHERE 营业收入 BETWEEN 50000000000 AND 100000000000", 1));
+        // The sign stays; inside a subquery too.
+        let (sql, n) = amounts_fixed("2021年亏损超过1亿的公司有几家", "select count(*) from (select 公司名称 from big where 净利润 < -10000000)");
+        assert!(sql.contains("净利润 < -100000000)") && n == 1, "{sql}");
+        // Right already, no amount stated, a percent, or a number that is no power-of-ten multiple.
+        for (q, sql) in [
+            ("营收超过2000亿的公司", "select 公司名称 from big where 营业收入 > 200000000000"),
+            ("营收最高的公司", "select 公司名称 from big where 营业收入 > 2000"),
+            ("研发人员占比超过40%的公司", "select 公司名称 from big where 研发人员比率 > 40"),
+            ("营收超过2000亿的公司", "select 公司名称 from big where 营业收入 > 150000000000"),
+        ] {
+            let (out, n) = amounts_fixed(q, sql);
+            assert_eq!(n, 0, "{q}: {out}");
+        }
     }
 
     #[test]

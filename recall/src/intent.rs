@@ -126,7 +126,8 @@ pub fn detect(x: &IntentInputs) -> Intent {
     if x.companies <= 1 && any(q, &GROWTH_WORDS) {
         return Intent::Growth;
     }
-    if any(q, &COUNT_WORDS) {
+    // 「有哪几家」 asks which, not how many: its 几家 is no count word.
+    if any(&q.replace("哪几家", "").replace("哪几个", ""), &COUNT_WORDS) {
         return Intent::Aggregate { op: Aggregate::Count };
     }
     if any(q, &AVG_WORDS) {
@@ -177,6 +178,8 @@ mod tests {
         assert_eq!(intent("2021年营收最高是多少", 0, 1), Intent::Aggregate { op: Aggregate::Max });
         assert_eq!(intent("比亚迪2019到2021年每年的营收", 1, 3), Intent::Trend);
         assert_eq!(intent("2021年营收超过2000亿的公司有哪些", 0, 1), Intent::Filter);
+        assert_eq!(intent("2021年营收超过2000亿的公司有哪几家", 0, 1), Intent::Filter);
+        assert_eq!(intent("2021年营收超过2000亿的有几家，分别是哪几家", 0, 1), Intent::Aggregate { op: Aggregate::Count });
         assert_eq!(intent("2021年比亚迪的营收是多少", 1, 1), Intent::Lookup);
     }
 

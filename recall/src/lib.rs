@@ -19,7 +19,7 @@ pub mod segment;
 pub mod synonyms;
 
 pub use dense::{DenseError, DenseMatcher, Embedder};
-pub use amounts::{Amount, AmountKind, Comparison};
+pub use amounts::{find_amounts, number_literal, Amount, AmountKind, Comparison};
 pub use entities::{AddressKind, AmbiguousCompany, CompanyMatch, Entities, EntityLinker, LinkedBy, NameRules, PlaceFilter, UnknownCompany};
 pub use intent::{Aggregate, CompareKind, Intent, Order};
 pub use fusion::{FusionConfig, Recaller};
