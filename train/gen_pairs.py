@@ -1649,7 +1649,7 @@ def main():
         "datasets/finglm/nl2sql_valid.jsonl", "datasets/finglm/lookup_b.jsonl", "datasets/finglm/lookup_c.jsonl",
         "datasets/analyst_dev/analyst_dev.jsonl", "datasets/paraphrase/paraphrase.jsonl",
         "datasets/paraphrase/paraphrase2.jsonl", "datasets/conversations/conversations.jsonl",
-        "datasets/columns_dev/columns.jsonl")],
+        "datasets/columns_dev/columns.jsonl", "datasets/analyst_dev2/analyst_dev2.jsonl")],
                     help="evaluation sets: only their questions are read, to drop generated questions equal to theirs")
     a = ap.parse_args()
 
@@ -1856,7 +1856,7 @@ names (full or short, any year) of exactly one company and is not a place, a leg
 ### Deduplication and evaluation sets
 Near-duplicates are removed (same question after dropping whitespace, punctuation and polite openers), each SQL is used
 at most {per_sql_cap} times, and any question equal to a question of an evaluation set (`datasets/finglm/nl2sql_valid.jsonl`,
-`lookup_b.jsonl`, `lookup_c.jsonl`, `datasets/analyst_dev/analyst_dev.jsonl`, `datasets/paraphrase/paraphrase.jsonl`,
+`lookup_b.jsonl`, `lookup_c.jsonl`, `datasets/analyst_dev/analyst_dev.jsonl`, `datasets/analyst_dev2/analyst_dev2.jsonl`, `datasets/paraphrase/paraphrase.jsonl`,
 `paraphrase2.jsonl`; exact match after removing whitespace) is dropped, and so is one equal to an evaluation question
 after also removing punctuation and a polite opener ("near-equal"). The evaluation sets are used for nothing else (only
 their question strings are read, after generation, for this comparison); no template was written from them.

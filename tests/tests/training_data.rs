@@ -8,7 +8,7 @@ fn questions(rel: &str) -> Vec<String> {
 }
 
 /// Every evaluation list, the analysts' dev set and the paraphrase probes included.
-const EVAL_SETS: [&str; 8] = [
+const EVAL_SETS: [&str; 9] = [
     "datasets/finglm/nl2sql_valid.jsonl",
     "datasets/finglm/lookup_b.jsonl",
     "datasets/finglm/lookup_c.jsonl",
@@ -17,6 +17,7 @@ const EVAL_SETS: [&str; 8] = [
     "datasets/paraphrase/paraphrase2.jsonl",
     "datasets/conversations/conversations.jsonl",
     "datasets/columns_dev/columns.jsonl",
+    "datasets/analyst_dev2/analyst_dev2.jsonl",
 ];
 
 /// Pairs generated for training (train/gen_pairs.py) share no question with an evaluation set.
