@@ -94,13 +94,20 @@ impl<'a> ThresholdValues<'a> {
 /// is set to that amount, sign kept (亏损超过1亿 → `净利润 < -100000000`). Percents are
 /// left alone: some columns store them ×100 (研发人员比率), so 40 may be right for 40%.
 pub struct StatedAmounts {
+    /// Money and head-count amounts, the ones a magnitude slip is put back to.
     values: Vec<f64>,
+    /// Every stated number as SQL may write it (a percent as a fraction and ×100): never rewritten.
+    written_right: Vec<f64>,
 }
 
 impl StatedAmounts {
     pub fn new(amounts: &[recall::Amount]) -> StatedAmounts {
         let values = amounts.iter().filter(|a| a.kind != recall::AmountKind::Percent && a.value != 0.0).map(|a| a.value.abs()).collect();
-        StatedAmounts { values }
+        let written_right = amounts
+            .iter()
+            .flat_map(|a| if a.kind == recall::AmountKind::Percent { vec![a.value.abs(), a.value.abs() * 100.0] } else { vec![a.value.abs()] })
+            .collect();
+        StatedAmounts { values, written_right }
     }
 
     /// Rewrite such numbers; returns `written → stated` for each.
@@ -148,7 +155,7 @@ impl StatedAmounts {
     /// The one stated amount `written` is a power-of-ten multiple of, when it is none of them.
     fn stated_for(&self, written: f64) -> Option<f64> {
         let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
-        if written == 0.0 || self.values.iter().any(|&v| same(v, written)) {
+        if written == 0.0 || self.written_right.iter().any(|&v| same(v, written)) {
             return None;
         }
         let hits: Vec<f64> = self.values.iter().copied().filter(|&v| (-12..=12).any(|k: i32| k != 0 && same(v, written * 10f64.powi(k)))).collect();
@@ -224,6 +231,8 @@ mod tests {
             ("营收最高的公司", "select 公司名称 from big where 营业收入 > 2000"),
             ("研发人员占比超过40%的公司", "select 公司名称 from big where 研发人员比率 > 40"),
             ("营收超过2000亿的公司", "select 公司名称 from big where 营业收入 > 150000000000"),
+            // A percent stated beside an amount is that percent, not a slip of the amount (0.1 × 10^11 = 100亿).
+            ("营收超过100亿且净利率超过10%的公司", "select 公司名称 from big where 营业收入 > 10000000000 and 1.0 * 净利润 / 营业收入 > 0.1"),
         ] {
             let (out, n) = amounts_fixed(q, sql);
             assert_eq!(n, 0, "{q}: {out}");
