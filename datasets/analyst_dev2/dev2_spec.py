@@ -35,21 +35,8 @@ E = 100000000  # 亿
 W = 10000      # 万
 
 
-def q(s):
-    return "'" + s.replace("'", "''") + "'"
-
-
-def yr(y):
-    y = str(y)
-    return y if y.endswith("年") else y + "年"
-
-
-def prev(y):
-    return f"{int(yr(y)[:4]) - 1}年"
-
-
-def in_list(xs):
-    return "(" + ", ".join(q(x) for x in xs) + ")"
+# The SQL-text helpers are analyst_dev's own (check_dev2.py puts datasets/analyst_dev on the path).
+from dev_spec import q, yr, prev, in_list  # noqa: E402
 
 
 def expr(col):
