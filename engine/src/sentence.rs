@@ -105,6 +105,11 @@ pub fn with_unit(v: &Value, unit: &str, decimals: Option<usize>) -> String {
 }
 
 
+/// The best recalled column the question asks about (not one of the mandatory identity columns).
+fn first_content_column(recall: &RecallResult) -> Option<String> {
+    recall.columns.iter().find(|c| !c.mandatory).map(|c| c.name.clone())
+}
+
 /// The first text column that names a company or a year, and the first numeric one after it.
 fn name_and_value(result: &QueryResult) -> Option<(usize, usize)> {
     let first = result.rows.first()?;
@@ -125,7 +130,7 @@ fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult)
         Intent::Aggregate { op } if single.is_some_and(|v| as_number(v).is_some()) => {
             let v = single?;
             let col = &result.columns[0];
-            let metric = recall.columns.iter().find(|c| !c.mandatory).map(|c| c.name.clone()).unwrap_or_else(|| col.clone());
+            let metric = first_content_column(recall).unwrap_or_else(|| col.clone());
             let unit = unit_for(catalog, &metric);
             Some(match op {
                 Aggregate::Count => format!("{year}符合条件的公司共有{}家。", format_value(v, Some(0))),
@@ -182,7 +187,7 @@ fn kind_sentence(catalog: &Catalog, recall: &RecallResult, result: &QueryResult)
         Intent::Growth if single.is_some_and(|v| as_number(v).is_some()) => {
             let v = as_number(single?)?;
             let who = first_company_label(recall);
-            let metric = recall.columns.iter().find(|c| !c.mandatory).map(|c| c.name.clone()).unwrap_or_default();
+            let metric = first_content_column(recall).unwrap_or_default();
             if crate::compute::GROWTH_WORDS.iter().any(|w| recall.question.contains(w)) {
                 let pct = format!("{:.*}", dec.unwrap_or(2), v * 100.0);
                 Some(format!("{who}{year}{metric}同比增长率为{pct}%。"))
