@@ -21,9 +21,17 @@ p.add_argument("--finglm-style", type=int, default=100)
 p.add_argument("--finglm-computed", type=float, default=0.0,
                help="share of the FinGLM replay drawn from its computed pairs (ratio or two-year growth SQL); "
                     "0 samples FinGLM uniformly")
+p.add_argument("--finglm-ranking", type=float, default=0.0,
+               help="share of the FinGLM replay drawn from its ranking pairs (ORDER BY in the gold SQL), "
+                    "taken before the computed share; 0 adds none on purpose")
 p.add_argument("--class-size", action="append", default=[], metavar="CLASS=N",
                help="sample N of this class instead of --per-class (repeatable)")
 a = p.parse_args()
+
+
+def finglm_ranking(ex):
+    """FinGLM pairs whose gold ranks companies (ORDER BY … LIMIT)."""
+    return "order by" in ex["messages"][2]["content"].lower()
 
 
 def finglm_computed(ex):
@@ -66,11 +74,14 @@ for c in sorted(groups):
     g = groups[c]
     rng.shuffle(g)
     n = min(len(g), size.get(c, a.per_class))
-    if c == "finglm" and a.finglm_computed > 0:
-        comp = [ex for ex in g if finglm_computed(ex)]
-        rest = [ex for ex in g if not finglm_computed(ex)]
+    if c == "finglm" and (a.finglm_computed > 0 or a.finglm_ranking > 0):
+        rank = [ex for ex in g if finglm_ranking(ex)]
+        comp = [ex for ex in g if finglm_computed(ex) and not finglm_ranking(ex)]
+        rest = [ex for ex in g if not finglm_computed(ex) and not finglm_ranking(ex)]
+        r = min(len(rank), round(n * a.finglm_ranking))
         k = min(len(comp), round(n * a.finglm_computed))
-        mix += comp[:k] + rest[:n - k]
+        mix += rank[:r] + comp[:k] + rest[:n - k - r]
+        report["finglm_ranking"] = r
         report["finglm_computed"] = k
     else:
         mix += g[:n]
