@@ -52,6 +52,8 @@ def expr(col):
 
 
 class Spec:
+    ID_PREFIX = "ad"  # item ids: ad-0001, …
+
     def __init__(self, data):
         self.data = data
         self.items = []
@@ -69,7 +71,7 @@ class Spec:
         return next(iter(hits))
 
     def add(self, kind, question, sql=None, **extra):
-        it = {"id": f"ad-{len(self.items) + 1:04d}", "question": question}
+        it = {"id": f"{self.ID_PREFIX}-{len(self.items) + 1:04d}", "question": question}
         if sql is not None:
             it["sql"] = sql
         for k in ("outcome", "candidates"):

@@ -35,8 +35,8 @@ E = 100000000  # 亿
 W = 10000      # 万
 
 
-# The SQL-text helpers are analyst_dev's own (check_dev2.py puts datasets/analyst_dev on the path).
-from dev_spec import q, yr, prev, in_list  # noqa: E402
+# The SQL-text helpers and the Spec base are analyst_dev's own (check_dev2.py puts datasets/analyst_dev on the path).
+from dev_spec import q, yr, prev, in_list, Spec as AnalystDevSpec  # noqa: E402
 
 
 def expr(col):
@@ -50,34 +50,9 @@ def num(x):
     return str(x)
 
 
-class Spec:
-    def __init__(self, data):
-        self.data = data
-        self.items = []
-
-    def co(self, key):
-        """Full company name from a 6-digit code, a 股票简称 of any year, or the full name."""
-        d = self.data
-        if key in d.by_code:
-            return d.by_code[key]
-        if key in d.names:
-            return key
-        hits = d.short_to_co.get(key, set())
-        if len(hits) != 1:
-            raise KeyError(f"company key {key!r} resolves to {sorted(hits)}")
-        return next(iter(hits))
-
-    def add(self, kind, question, sql=None, outcome=None, mention=None):
-        it = {"id": f"ad2-{len(self.items) + 1:04d}", "question": question}
-        if sql is not None:
-            it["sql"] = sql
-        if outcome is not None:
-            it["outcome"] = outcome
-        it["answer_type"] = kind
-        if mention is not None:
-            it["mention"] = mention
-        self.items.append(it)
-        return it
+class Spec(AnalystDevSpec):
+    """analyst_dev's company keys (co) and item writer (add); the kinds below are this set's own."""
+    ID_PREFIX = "ad2"
 
     def cond(self, key, y, code=False):
         """WHERE condition of one company-year: by 股票代码 when the question gives only the code."""
