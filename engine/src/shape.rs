@@ -67,7 +67,7 @@ impl<'a> ThresholdValues<'a> {
                 self.thresholds(right, out);
             }
             Expr::Nested(inner) => self.thresholds(inner, out),
-            Expr::BinaryOp { left, op: BinaryOperator::Gt | BinaryOperator::GtEq | BinaryOperator::Lt | BinaryOperator::LtEq, right } => {
+            Expr::BinaryOp { left, op, right } if is_order_comparison(op) => {
                 let value_side = match (is_number(left), is_number(right)) {
                     (false, true) => left,
                     (true, false) => right,
@@ -118,7 +118,7 @@ impl StatedAmounts {
         }
         let _ = sqlparser::ast::visit_expressions_mut(stmt, |e| {
             match e {
-                Expr::BinaryOp { left, op: BinaryOperator::Gt | BinaryOperator::GtEq | BinaryOperator::Lt | BinaryOperator::LtEq, right } => {
+                Expr::BinaryOp { left, op, right } if is_order_comparison(op) => {
                     for side in [left.as_mut(), right.as_mut()] {
                         self.fix_number(side, &mut fixed);
                     }
@@ -164,6 +164,11 @@ impl StatedAmounts {
             _ => None,
         }
     }
+}
+
+/// `>`, `>=`, `<`, `<=`: the comparisons a threshold is written with.
+fn is_order_comparison(op: &BinaryOperator) -> bool {
+    matches!(op, BinaryOperator::Gt | BinaryOperator::GtEq | BinaryOperator::Lt | BinaryOperator::LtEq)
 }
 
 fn strip_nested(e: &Expr) -> &Expr {
