@@ -22,15 +22,15 @@ p.add_argument("--finglm-computed", type=float, default=0.0,
                help="share of the FinGLM replay drawn from its computed pairs (ratio or two-year growth SQL); "
                     "0 samples FinGLM uniformly")
 p.add_argument("--finglm-ranking", type=float, default=0.0,
-               help="share of the FinGLM replay drawn from its ranking pairs (ORDER BY in the gold SQL), "
-                    "taken before the computed share; 0 adds none on purpose")
+               help="share of the FinGLM replay drawn from its ranking pairs (ORDER BY in the gold SQL); "
+                    "0 samples them with the rest")
 p.add_argument("--class-size", action="append", default=[], metavar="CLASS=N",
                help="sample N of this class instead of --per-class (repeatable)")
 a = p.parse_args()
 
 
 def finglm_ranking(ex):
-    """FinGLM pairs whose gold ranks companies (ORDER BY … LIMIT)."""
+    """FinGLM pairs whose gold orders companies (ORDER BY: a top-N or which of two is higher)."""
     return "order by" in ex["messages"][2]["content"].lower()
 
 
@@ -75,9 +75,11 @@ for c in sorted(groups):
     rng.shuffle(g)
     n = min(len(g), size.get(c, a.per_class))
     if c == "finglm" and (a.finglm_computed > 0 or a.finglm_ranking > 0):
-        rank = [ex for ex in g if finglm_ranking(ex)]
-        comp = [ex for ex in g if finglm_computed(ex) and not finglm_ranking(ex)]
-        rest = [ex for ex in g if not finglm_computed(ex) and not finglm_ranking(ex)]
+        # A share of 0 leaves its pairs with the rest (the earlier recipes' mixes stay reproducible).
+        ranked = [a.finglm_ranking > 0 and finglm_ranking(ex) for ex in g]
+        rank = [ex for ex, is_r in zip(g, ranked) if is_r]
+        comp = [ex for ex, is_r in zip(g, ranked) if not is_r and finglm_computed(ex)]
+        rest = [ex for ex, is_r in zip(g, ranked) if not is_r and not finglm_computed(ex)]
         r = min(len(rank), round(n * a.finglm_ranking))
         k = min(len(comp), round(n * a.finglm_computed))
         mix += rank[:r] + comp[:k] + rest[:n - k - r]
