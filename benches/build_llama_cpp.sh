@@ -4,9 +4,9 @@
 # the speed reference (benches/llama_cpp_compare.sh) and by the HTTP backend test.
 # Prints the bin directory. Needs cmake (apt-get install -y cmake).
 #
-#   benches/build_llama_cpp.sh [native (default) | avx2 | avx512vnni]
+#   benches/build_llama_cpp.sh [native (default) | avx2 | avxvnni | avx512vnni]
 #
-# `avx2` and `avx512vnni` build ggml for exactly that instruction set (GGML_NATIVE
+# `avx2`, `avxvnni` and `avx512vnni` build ggml for exactly that instruction set (GGML_NATIVE
 # off), so it can be compared with nl2sql forced onto the same kernel (NL2SQL_KERNEL).
 set -euo pipefail
 ISA=${1:-native}
@@ -15,9 +15,11 @@ case "$ISA" in
   native) BUILD=$LC/build; FLAGS=(-DGGML_NATIVE=ON) ;;
   avx2) BUILD=$LC/build-avx2
     FLAGS=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF) ;;
+  avxvnni) BUILD=$LC/build-avxvnni
+    FLAGS=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=ON) ;;
   avx512vnni) BUILD=$LC/build-avx512vnni
     FLAGS=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON) ;;
-  *) echo "unknown instruction set $ISA: native, avx2 or avx512vnni" >&2; exit 2 ;;
+  *) echo "unknown instruction set $ISA: native, avx2, avxvnni or avx512vnni" >&2; exit 2 ;;
 esac
 BIN=$BUILD/bin
 if [ -x "$BIN/llama-server" ] && [ -x "$BIN/llama-bench" ]; then echo "$BIN"; exit 0; fi

@@ -2,17 +2,17 @@
 # Speed of nl2sql's in-process candle model vs llama.cpp on the same GGUF, same
 # thread count, in the same run (the machine is noisy: compare ratios, not absolutes).
 #
-#   benches/llama_cpp_compare.sh [--kernel avx2|avx512vnni] [threads] [model size: 0.5b (default) | 1.5b]
+#   benches/llama_cpp_compare.sh [--kernel avx2|avxvnni|avx512vnni] [threads] [model size: 0.5b (default) | 1.5b]
 #
 # With --kernel, nl2sql is forced onto that kernel (NL2SQL_KERNEL) and llama.cpp is
-# built for the same instruction set (benches/build_llama_cpp.sh avx2|avx512vnni);
+# built for the same instruction set (benches/build_llama_cpp.sh avx2|avxvnni|avx512vnni);
 # without it, nl2sql picks its kernel and llama.cpp is built with GGML_NATIVE.
 # llama.cpp is built once per instruction set, outside the repo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KERNEL=""
-if [ "${1:-}" = "--kernel" ]; then KERNEL=${2:?--kernel needs avx2 or avx512vnni}; shift 2; fi
-case "$KERNEL" in ""|avx2|avx512vnni) ;; *) echo "--kernel $KERNEL: expected avx2 or avx512vnni" >&2; exit 2 ;; esac
+if [ "${1:-}" = "--kernel" ]; then KERNEL=${2:?--kernel needs avx2, avxvnni or avx512vnni}; shift 2; fi
+case "$KERNEL" in ""|avx2|avxvnni|avx512vnni) ;; *) echo "--kernel $KERNEL: expected avx2, avxvnni or avx512vnni" >&2; exit 2 ;; esac
 T=${1:-2}
 SIZE=${2:-0.5b}
 BIN=$(benches/build_llama_cpp.sh "${KERNEL:-native}")

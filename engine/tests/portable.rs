@@ -27,4 +27,9 @@ fn the_release_binary_runs_on_an_avx2_only_cpu() {
     let stderr = String::from_utf8_lossy(&forced.stderr);
     assert!(!forced.status.success() && forced.status.code().is_some(), "{:?}: {stderr}", forced.status);
     assert!(stderr.contains("this CPU lacks avx512f"), "{stderr}");
+    // Haswell has no AVX-VNNI either.
+    let forced = on_haswell(&["ask", "2021年贵州茅台的营业收入是多少元？"], &[("NL2SQL_KERNEL", "avxvnni")]);
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    assert!(!forced.status.success() && forced.status.code().is_some(), "{:?}: {stderr}", forced.status);
+    assert!(stderr.contains("this CPU lacks avxvnni"), "{stderr}");
 }

@@ -1,14 +1,10 @@
 //! Which matmul kernel runs the packed (Q8_0, Q5_0, Q4_K, Q6_K) projections, picked once at start-up from
 //! the CPU's features (`is_x86_feature_detected!`), or forced with
-//! `NL2SQL_KERNEL=avx512vnni|avx2|fallback` (`NL2SQL_NO_PACKED=1` is an alias of
+//! `NL2SQL_KERNEL=avx512vnni|avxvnni|avx2|fallback` (`NL2SQL_NO_PACKED=1` is an alias of
 //! `fallback`). Every SIMD function behind a kernel is compiled with its own
 //! `#[target_feature]` and only ever called for a kernel that `supported()` says
 //! this CPU runs, so the code is correct whatever `-C target-cpu` the crate is
 //! built with. A forced kernel the CPU lacks is an error at load, never a crash.
-//!
-//! AVX-VNNI (the 256-bit `vpdpbusd` of recent Intel and AMD Zen 5 cores) is not a
-//! path yet: none of the machines this was written on has it, and qemu 7.2 does not
-//! emulate it, so it could not be tested.
 
 use std::sync::OnceLock;
 
@@ -17,6 +13,9 @@ use std::sync::OnceLock;
 pub enum Kernel {
     /// 512-bit `vpdpbusd`: 16 rows × 4 inputs per instruction.
     Avx512Vnni,
+    /// 256-bit VEX `vpdpbusd` (AVX-VNNI: Intel Alder Lake / Sapphire Rapids on, AMD
+    /// Zen 5): 8 rows × 4 inputs per instruction, on the AVX2 kernel's units.
+    AvxVnni,
     /// 256-bit `vpmaddubsw` + `vpmaddwd` (the route ggml takes on AVX2).
     Avx2,
     /// candle's own quantized kernels; nothing is packed.
@@ -25,7 +24,7 @@ pub enum Kernel {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KernelError {
-    #[error("NL2SQL_KERNEL={0:?} is not a kernel: use avx512vnni, avx2 or fallback")]
+    #[error("NL2SQL_KERNEL={0:?} is not a kernel: use avx512vnni, avxvnni, avx2 or fallback")]
     Unknown(String),
     #[error("NL2SQL_KERNEL={kernel} was forced, but this CPU lacks {missing}")]
     Unsupported { kernel: &'static str, missing: String },
@@ -33,11 +32,12 @@ pub enum KernelError {
 
 impl Kernel {
     /// Every kernel, fastest first.
-    pub const ALL: [Kernel; 3] = [Kernel::Avx512Vnni, Kernel::Avx2, Kernel::Fallback];
+    pub const ALL: [Kernel; 4] = [Kernel::Avx512Vnni, Kernel::AvxVnni, Kernel::Avx2, Kernel::Fallback];
 
     pub fn name(self) -> &'static str {
         match self {
             Kernel::Avx512Vnni => "avx512vnni",
+            Kernel::AvxVnni => "avxvnni",
             Kernel::Avx2 => "avx2",
             Kernel::Fallback => "fallback",
         }
@@ -52,6 +52,7 @@ impl Kernel {
         let needs: &[&'static str] = match self {
             // AVX2 too: the K-quant tiles run their AVX2 code under this kernel.
             Kernel::Avx512Vnni => &["avx512f", "avx512bw", "avx512vnni", "avx2", "fma", "f16c"],
+            Kernel::AvxVnni => &["avx2", "fma", "f16c", "avxvnni"],
             Kernel::Avx2 => &["avx2", "fma", "f16c"],
             Kernel::Fallback => &[],
         };
@@ -113,6 +114,7 @@ fn has_feature(f: &str) -> bool {
         "avx512f" => is_x86_feature_detected!("avx512f"),
         "avx512bw" => is_x86_feature_detected!("avx512bw"),
         "avx512vnni" => is_x86_feature_detected!("avx512vnni"),
+        "avxvnni" => is_x86_feature_detected!("avxvnni"),
         "avx2" => is_x86_feature_detected!("avx2"),
         "fma" => is_x86_feature_detected!("fma"),
         "f16c" => is_x86_feature_detected!("f16c"),

@@ -396,8 +396,10 @@ unsafe fn run_unit(p: &PackedMatrix, acts: &Activations, rt: usize, m0: usize, m
             (_, Kernel::Fallback) => unreachable!("nothing is packed for the fallback kernel"),
             (Tiles::Q8(t), Kernel::Avx512Vnni) => vnni::unit_any_m(&t[span], per_block(), m0, mt, rt, n, side, out),
             (Tiles::Q5(t), Kernel::Avx512Vnni) => vnni::unit_any_m(&t[span], per_block(), m0, mt, rt, n, side, out),
-            (Tiles::Q8(t), Kernel::Avx2) => avx2::unit_any_m(&t[span], per_block(), m0, mt, rt, n, side, out),
-            (Tiles::Q5(t), Kernel::Avx2) => avx2::unit_any_m(&t[span], per_block(), m0, mt, rt, n, side, out),
+            (Tiles::Q8(t), Kernel::AvxVnni) => avx2::unit_any_m::<_, true>(&t[span], per_block(), m0, mt, rt, n, side, out),
+            (Tiles::Q5(t), Kernel::AvxVnni) => avx2::unit_any_m::<_, true>(&t[span], per_block(), m0, mt, rt, n, side, out),
+            (Tiles::Q8(t), Kernel::Avx2) => avx2::unit_any_m::<_, false>(&t[span], per_block(), m0, mt, rt, n, side, out),
+            (Tiles::Q5(t), Kernel::Avx2) => avx2::unit_any_m::<_, false>(&t[span], per_block(), m0, mt, rt, n, side, out),
             (Tiles::Q4K(t), _) => avx2::unit_super_any_m(&t[span], per_super(), m0, mt, rt, n, side, out),
             (Tiles::Q6K(t), _) => avx2::unit_super_any_m(&t[span], per_super(), m0, mt, rt, n, side, out),
         }
@@ -614,7 +616,7 @@ mod speed {
                 for m in [1usize, 8, 128] {
                     let x: Vec<f32> = (0..m * k).map(|i| ((i * 31 % 97) as f32 / 48.0) - 1.0).collect();
                     let reps = if m == 1 { 200 } else { 10 };
-                    for kernel in [Kernel::Avx512Vnni, Kernel::Avx2] {
+                    for kernel in [Kernel::Avx512Vnni, Kernel::AvxVnni, Kernel::Avx2] {
                         let Some(p) = PackedMatrix::from_qtensor_with(&q, kernel) else { continue };
                         let _ = matmul_many(&[&p], &x);
                         let t0 = Instant::now();
@@ -652,7 +654,7 @@ mod speed {
         for dtype in [GgmlDType::Q8_0, GgmlDType::Q4K, GgmlDType::Q6K] {
             let q = QTensor::quantize(&w, dtype).unwrap();
             let bytes = q.storage_size_in_bytes() as f64;
-            for kernel in [Kernel::Avx512Vnni, Kernel::Avx2] {
+            for kernel in [Kernel::Avx512Vnni, Kernel::AvxVnni, Kernel::Avx2] {
                 let Some(p) = PackedMatrix::from_qtensor_with(&q, kernel) else { continue };
                 let _ = matmul_many(&[&p], &x);
                 let t0 = Instant::now();

@@ -4,14 +4,17 @@
 //! merged and at run time. Integer dot products are exact on every packed kernel,
 //! so only f32 summation order may differ; greedy decoding should not notice.
 //!
-//! The kernel is `NL2SQL_KERNEL` when set, else AVX2 when this CPU has it (the
-//! path this test was written for). A second test checks that prompt-lookup
-//! speculative decoding writes what plain greedy decoding writes. Run them optimized:
-//! `cargo test --release -p nl2sql-tests --test same_sql_per_kernel`.
+//! The kernel is chosen once per process, so the first test runs itself again in a
+//! child process per packed kernel this CPU runs (`NL2SQL_KERNEL`), or only on the
+//! kernel `NL2SQL_KERNEL` names when it is set; each kernel the CPU lacks gets a
+//! NOT RUN line. A second test (on `NL2SQL_KERNEL`, else AVX2) checks that
+//! prompt-lookup speculative decoding writes what plain greedy decoding writes. Run
+//! them optimized: `cargo test --release -p nl2sql-tests --test same_sql_per_kernel`.
 
 use engine::{Config, Engine, Generator};
 use llm::{GenOptions, Kernel, LoraMode, ModelSize};
 use std::collections::BTreeMap;
+use std::process::Command;
 
 fn recorded_sql() -> BTreeMap<String, (String, String)> {
     let path = catalog::repo_root().join("docs/results/valid_lora.json");
@@ -86,9 +89,44 @@ fn speculative_decoding_writes_what_plain_greedy_writes() {
     assert!(differ.is_empty(), "{} outputs differ with drafts:\n{}", differ.len(), differ.join("\n"));
 }
 
+/// Set in the child process that checks one kernel.
+const CHILD: &str = "NL2SQL_SAME_SQL_CHILD";
+const TEST: &str = "lora_engine_writes_the_recorded_sql_on_every_kernel";
+
 #[test]
-fn lora_engine_writes_the_recorded_sql_on_this_kernel() {
-    let Some(kernel) = kernel_under_test("same_sql_per_kernel") else { return };
+fn lora_engine_writes_the_recorded_sql_on_every_kernel() {
+    if std::env::var_os(CHILD).is_some() {
+        return recorded_sql_on_the_selected_kernel();
+    }
+    let kernels: Vec<Kernel> = match std::env::var("NL2SQL_KERNEL") {
+        Ok(name) => vec![Kernel::parse(&name).expect("NL2SQL_KERNEL names a kernel")],
+        Err(_) => Kernel::ALL.into_iter().filter(|k| k.is_packed()).collect(),
+    };
+    let mut checked = Vec::new();
+    for kernel in kernels {
+        let missing = kernel.missing_features();
+        if !missing.is_empty() {
+            eprintln!("{TEST}: kernel {kernel} NOT RUN: this CPU lacks {}", missing.join(", "));
+            continue;
+        }
+        let out = Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .env("NL2SQL_KERNEL", kernel.name())
+            .output()
+            .expect("the test binary runs again");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        eprint!("{stderr}");
+        assert!(out.status.success(), "kernel {kernel}: {:?}", out.status);
+        assert!(stderr.contains(&format!("kernel {kernel}, Runtime: ")), "kernel {kernel}: the child compared nothing");
+        checked.push(kernel.name());
+    }
+    assert!(!checked.is_empty(), "no packed kernel runs on this CPU");
+    eprintln!("{TEST}: checked kernels {}", checked.join(", "));
+}
+
+fn recorded_sql_on_the_selected_kernel() {
+    let kernel = Kernel::selected().expect("the forced kernel runs on this CPU");
     let questions = valid_questions();
     assert_eq!(questions.len(), 125);
     let recorded = recorded_sql();

@@ -12,6 +12,12 @@
 //!
 //! Integer dot products are exact and the f32 steps run in the VNNI kernel's order,
 //! so both kernels give the same numbers.
+//!
+//! The AVX-VNNI kernel (the VEX-encoded 256-bit `vpdpbusd` of Intel Alder Lake and
+//! Sapphire Rapids on, AMD Zen 5) runs these same units with `VNNI = true`: each
+//! 32-byte half goes through one `vpdpbusd` (u8 × i8, four products summed straight
+//! into i32, so nothing saturates and Q8_0 is read as stored, +128, like the
+//! AVX-512 kernel), in two chains so one row does not wait on its latency.
 
 // Index loops over the M activation rows read clearer than zipped iterators here.
 #![allow(clippy::needless_range_loop)]
@@ -22,9 +28,28 @@ use core::arch::x86_64::*;
 /// One tile format: i32 partial sums for the 8 rows of one half and M activation
 /// rows over one 32-input block, and the offset the codes carry as read here.
 pub(super) trait Tile {
-    const OFFSET: i32;
+    /// The offset the codes carry as read by the `vpmaddubsw` route (`VNNI = false`)
+    /// or the `vpdpbusd` route.
+    fn offset<const VNNI: bool>() -> i32;
     fn scales(&self) -> &[f16; ROWS];
-    unsafe fn half_sums<const M: usize>(&self, half: usize, acts: &QuantizedRows, m0: usize, at: usize) -> [__m256i; M];
+    unsafe fn half_sums<const M: usize, const VNNI: bool>(&self, half: usize, acts: &QuantizedRows, m0: usize, at: usize) -> [__m256i; M];
+}
+
+/// `s[c] += w · a` for chain c, per row (AVX-VNNI only).
+#[inline(always)]
+unsafe fn dpbusd_rows<const M: usize>(s: &mut [[__m256i; M]; 2], c: usize, w: __m256i, acts: &QuantizedRows, m0: usize, at: usize) {
+    for i in 0..M {
+        s[c][i] = _mm256_dpbusd_avx_epi32(s[c][i], w, bcast4(acts, m0 + i, at));
+    }
+}
+
+#[inline(always)]
+unsafe fn join<const M: usize>(s: [[__m256i; M]; 2]) -> [__m256i; M] {
+    let mut out = s[0];
+    for i in 0..M {
+        out[i] = _mm256_add_epi32(s[0][i], s[1][i]);
+    }
+    out
 }
 
 /// Activation bytes at..at+4 of a row, in every 32-bit lane.
@@ -58,13 +83,28 @@ unsafe fn fifth_bits(mask: u64, half: usize, bit4: __m256i) -> __m256i {
 }
 
 impl Tile for TileQ8 {
-    /// Read signed (the +128 is flipped off), so there is nothing to subtract.
-    const OFFSET: i32 = 0;
+    /// `vpmaddubsw` reads the codes signed (the +128 is flipped off), so there is
+    /// nothing to subtract; `vpdpbusd` reads them as stored.
+    fn offset<const VNNI: bool>() -> i32 {
+        if VNNI {
+            128
+        } else {
+            0
+        }
+    }
     fn scales(&self) -> &[f16; ROWS] {
         &self.d
     }
     #[inline(always)]
-    unsafe fn half_sums<const M: usize>(&self, half: usize, acts: &QuantizedRows, m0: usize, at: usize) -> [__m256i; M] {
+    unsafe fn half_sums<const M: usize, const VNNI: bool>(&self, half: usize, acts: &QuantizedRows, m0: usize, at: usize) -> [__m256i; M] {
+        if VNNI {
+            let mut s = [[_mm256_setzero_si256(); M]; 2];
+            for g in 0..8 {
+                let w = _mm256_loadu_si256(self.qs.as_ptr().add(g * 64 + half * 32) as *const __m256i);
+                dpbusd_rows(&mut s, g % 2, w, acts, m0, at + g * 4);
+            }
+            return join(s);
+        }
         let flip = _mm256_set1_epi8(-128);
         let ones = _mm256_set1_epi16(1);
         let mut s = [_mm256_setzero_si256(); M];
@@ -82,14 +122,27 @@ impl Tile for TileQ8 {
 }
 
 impl Tile for TileQ5 {
-    const OFFSET: i32 = 16;
+    fn offset<const VNNI: bool>() -> i32 {
+        16
+    }
     fn scales(&self) -> &[f16; ROWS] {
         &self.d
     }
     #[inline(always)]
-    unsafe fn half_sums<const M: usize>(&self, half: usize, acts: &QuantizedRows, m0: usize, at: usize) -> [__m256i; M] {
+    unsafe fn half_sums<const M: usize, const VNNI: bool>(&self, half: usize, acts: &QuantizedRows, m0: usize, at: usize) -> [__m256i; M] {
         let nib = _mm256_set1_epi8(0x0F);
         let bit4 = _mm256_set1_epi8(0x10);
+        if VNNI {
+            let mut s = [[_mm256_setzero_si256(); M]; 2];
+            for h in 0..4 {
+                let w = _mm256_loadu_si256(self.lo4[h].as_ptr().add(half * 32) as *const __m256i);
+                let lo = _mm256_or_si256(_mm256_and_si256(w, nib), fifth_bits(self.hi[2 * h], half, bit4));
+                let hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(w, 4), nib), fifth_bits(self.hi[2 * h + 1], half, bit4));
+                dpbusd_rows(&mut s, 0, lo, acts, m0, at + h * 8);
+                dpbusd_rows(&mut s, 1, hi, acts, m0, at + h * 8 + 4);
+            }
+            return join(s);
+        }
         let ones = _mm256_set1_epi16(1);
         let mut s = [_mm256_setzero_si256(); M];
         for pair in 0..2 {
@@ -116,22 +169,32 @@ impl Tile for TileQ5 {
 /// acc += (Σw·a − offset·Σa) · d_w · d_a per block, then the low-rank side path.
 /// Both halves per block, so each weight line is used while it is in L1 (one half
 /// at a time over all blocks measured slower at one and eight rows).
-#[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn unit<T: Tile, const M: usize>(tiles: &[T], acts: &QuantizedRows, m0: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
+#[inline(always)]
+unsafe fn unit_body<T: Tile, const M: usize, const VNNI: bool>(tiles: &[T], acts: &QuantizedRows, m0: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
     let kb = acts.k / BLOCK;
     let mut acc = [[_mm256_setzero_ps(); M]; 2];
     for (b, t) in tiles.iter().enumerate() {
         for half in 0..2 {
-            let isum = t.half_sums::<M>(half, acts, m0, b * BLOCK);
+            let isum = t.half_sums::<M, VNNI>(half, acts, m0, b * BLOCK);
             let dw = _mm256_cvtph_ps(_mm_loadu_si128(t.scales().as_ptr().add(half * 8) as *const __m128i));
             for i in 0..M {
                 let bi = (m0 + i) * kb + b;
-                let s = _mm256_sub_epi32(isum[i], _mm256_set1_epi32(T::OFFSET * acts.sum[bi]));
+                let s = _mm256_sub_epi32(isum[i], _mm256_set1_epi32(T::offset::<VNNI>() * acts.sum[bi]));
                 acc[half][i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(acts.d[bi])), acc[half][i]);
             }
         }
     }
     finish(acc, m0, rt, n, side, out);
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn unit<T: Tile, const M: usize>(tiles: &[T], acts: &QuantizedRows, m0: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
+    unit_body::<T, M, false>(tiles, acts, m0, rt, n, side, out)
+}
+
+#[target_feature(enable = "avx2,fma,f16c,avxvnni")]
+unsafe fn unit_vnni<T: Tile, const M: usize>(tiles: &[T], acts: &QuantizedRows, m0: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
+    unit_body::<T, M, true>(tiles, acts, m0, rt, n, side, out)
 }
 
 /// Adds the low-rank side path to a unit's 16 × M sums and stores them.
@@ -154,17 +217,23 @@ unsafe fn finish<const M: usize>(mut acc: [[__m256; M]; 2], m0: usize, rt: usize
     }
 }
 
-/// `unit` for the row count at hand (MT, or fewer for the last chunk).
+/// `unit` for the row count at hand (MT, or fewer for the last chunk), on the
+/// `vpdpbusd` route when `VNNI`.
 ///
 /// # Safety
-/// The CPU has AVX2, FMA and F16C; `out` spans the rows and columns written.
+/// The CPU has AVX2, FMA and F16C, and AVX-VNNI when `VNNI`; `out` spans the rows
+/// and columns written.
 #[allow(clippy::too_many_arguments)]
-pub(super) unsafe fn unit_any_m<T: Tile>(tiles: &[T], acts: &QuantizedRows, m0: usize, mt: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
-    match mt {
-        1 => unit::<T, 1>(tiles, acts, m0, rt, n, side, out),
-        2 => unit::<T, 2>(tiles, acts, m0, rt, n, side, out),
-        3 => unit::<T, 3>(tiles, acts, m0, rt, n, side, out),
-        _ => unit::<T, MT>(tiles, acts, m0, rt, n, side, out),
+pub(super) unsafe fn unit_any_m<T: Tile, const VNNI: bool>(tiles: &[T], acts: &QuantizedRows, m0: usize, mt: usize, rt: usize, n: usize, side: Option<Side>, out: *mut f32) {
+    match (mt, VNNI) {
+        (1, false) => unit::<T, 1>(tiles, acts, m0, rt, n, side, out),
+        (2, false) => unit::<T, 2>(tiles, acts, m0, rt, n, side, out),
+        (3, false) => unit::<T, 3>(tiles, acts, m0, rt, n, side, out),
+        (_, false) => unit::<T, MT>(tiles, acts, m0, rt, n, side, out),
+        (1, true) => unit_vnni::<T, 1>(tiles, acts, m0, rt, n, side, out),
+        (2, true) => unit_vnni::<T, 2>(tiles, acts, m0, rt, n, side, out),
+        (3, true) => unit_vnni::<T, 3>(tiles, acts, m0, rt, n, side, out),
+        (_, true) => unit_vnni::<T, MT>(tiles, acts, m0, rt, n, side, out),
     }
 }
 
