@@ -67,6 +67,9 @@ pub struct Config {
     pub max_new_tokens: usize,
     /// Prompt-lookup draft tokens verified per decoding step (0 = plain greedy).
     pub draft_tokens: usize,
+    /// Drafts may also be copied from the SQL skeleton recall implies
+    /// (`prompt::sql_skeleton`); the output is the same either way.
+    pub draft_skeleton: bool,
     /// Constrained decoding (`constrain::SqlConstraint`) for the in-process model.
     pub constrain: bool,
     pub show_progress: bool,
@@ -83,6 +86,7 @@ impl Default for Config {
             limits: ExecLimits::default(),
             max_new_tokens: 200,
             draft_tokens: llm::DEFAULT_DRAFT_TOKENS,
+            draft_skeleton: true,
             constrain: false,
             show_progress: true,
         }
@@ -190,7 +194,20 @@ impl Engine {
 
     /// Generation options from the config (no cancel flag).
     pub fn gen_options(&self) -> GenOptions {
-        GenOptions { max_new_tokens: self.config.max_new_tokens, cancel: None, draft_tokens: self.config.draft_tokens, constraint: None }
+        GenOptions { max_new_tokens: self.config.max_new_tokens, cancel: None, draft_tokens: self.config.draft_tokens, constraint: None, draft_reference: None }
+    }
+
+    /// `gen` with what this question's recall adds: the SQL skeleton drafts may copy
+    /// from and, when on, the decoding constraint.
+    pub fn gen_options_for(&self, recall: &RecallResult, gen: &GenOptions) -> GenOptions {
+        let mut opts = gen.clone();
+        if self.config.draft_skeleton && opts.draft_reference.is_none() {
+            opts.draft_reference = Some(crate::prompt::sql_skeleton(recall, &self.catalog).into());
+        }
+        if self.config.constrain {
+            opts.constraint = Some(std::sync::Arc::new(crate::constrain::SqlConstraint::new(recall, self.catalog.dataset())));
+        }
+        opts
     }
 
     pub fn answer(&self, question: &str) -> Result<Answer, Error> {
@@ -232,14 +249,8 @@ impl Engine {
         }
         // The prompt and the decoding constraint only for questions that reach the model.
         let base = self.prompt_for(&answer.recall);
-        let constrained;
-        let gen = if self.config.constrain {
-            let c: std::sync::Arc<dyn llm::constraint::TokenConstraint> = std::sync::Arc::new(crate::constrain::SqlConstraint::new(&answer.recall, self.catalog.dataset()));
-            constrained = GenOptions { constraint: Some(c), ..gen.clone() };
-            &constrained
-        } else {
-            gen
-        };
+        let opts = self.gen_options_for(&answer.recall, gen);
+        let gen = &opts;
         let mut prompt = base.clone();
         for attempt_no in 0..=self.config.max_retries {
             let tg = Instant::now();

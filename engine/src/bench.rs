@@ -82,7 +82,7 @@ pub fn run(engine: &Engine, questions: &[String], gold_sql: &[String]) -> BenchR
     for q in questions {
         if let Ok(r) = engine.recaller.recall(q) {
             let p = engine.prompt_for(&r);
-            if let Ok(g) = engine.generator.generate(&p, &engine.gen_options()) {
+            if let Ok(g) = engine.generator.generate(&p, &engine.gen_options_for(&r, &engine.gen_options())) {
                 pre_tok += g.prompt_tokens - g.cached_tokens;
                 pre_ms += g.prefill_ms;
                 dec_tok += g.new_tokens;

@@ -61,6 +61,9 @@ struct Cli {
     /// Prompt-lookup speculative decoding: draft tokens verified per step (0 = off; the output is the same).
     #[arg(long, global = true, default_value_t = llm::DEFAULT_DRAFT_TOKENS)]
     draft_tokens: usize,
+    /// Drafts may also be copied from the SQL skeleton recall implies (`on` or `off`; the output is the same).
+    #[arg(long, global = true, default_value = "on")]
+    draft_skeleton: String,
     /// Constrained decoding: identifiers limited to the prompt's columns, company and year
     /// literals to the linked values (`on` or `off`).
     #[arg(long, global = true, default_value = "off")]
@@ -174,6 +177,15 @@ enum Command {
 
 struct Usage(String);
 
+/// A switch given as `on` or `off`.
+fn on_off(flag: &str, value: &str) -> Result<bool, Usage> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(Usage(format!("{flag} {other}: expected on or off"))),
+    }
+}
+
 fn config(cli: &Cli) -> Result<Config, Usage> {
     let mut c = Config::default();
     if let Some(db) = &cli.db {
@@ -184,11 +196,8 @@ fn config(cli: &Cli) -> Result<Config, Usage> {
     }
     c.threads = cli.threads.map(usize::from);
     c.draft_tokens = cli.draft_tokens;
-    c.constrain = match cli.constrain.as_str() {
-        "on" => true,
-        "off" => false,
-        other => return Err(Usage(format!("--constrain {other}: expected on or off"))),
-    };
+    c.draft_skeleton = on_off("--draft-skeleton", &cli.draft_skeleton)?;
+    c.constrain = on_off("--constrain", &cli.constrain)?;
     let size = ModelSize::parse(&cli.model_size).ok_or_else(|| Usage(format!("--model-size {}: expected 0.5b or 1.5b", cli.model_size)))?;
     let adapter = match cli.adapter.as_deref() {
         Some("none") => None,

@@ -52,6 +52,31 @@ pub fn build_prompt(recall: &RecallResult, catalog: &Catalog) -> ChatPrompt {
     ChatPrompt { system: SYSTEM_PROMPT.to_string(), user: u }
 }
 
+/// A guess at the SQL from recall alone, which the decoder may copy drafts from
+/// (`GenOptions::draft_reference`): the shape most answers take, with the recalled
+/// content columns, the years and the linked companies, then an ordering on the first
+/// content column. It is never shown to the model, so a wrong guess costs only a
+/// rejected draft and cannot change the SQL.
+pub fn sql_skeleton(recall: &RecallResult, catalog: &Catalog) -> String {
+    let d = catalog.dataset();
+    let quoted = |values: Vec<&str>| values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
+    let content: Vec<&str> = recall.columns.iter().filter(|c| !c.mandatory).map(|c| c.name.as_str()).collect();
+    let mut sql = format!("select {}", d.company_column);
+    for c in &content {
+        sql.push_str(", ");
+        sql.push_str(c);
+    }
+    sql.push_str(&format!(" from {} where {} in ({})", d.query_table, d.year_column, quoted(recall.entities.years.iter().map(String::as_str).collect())));
+    let e = &recall.entities;
+    if !e.companies.is_empty() {
+        sql.push_str(&format!(" and {} in ({})", d.company_column, quoted(e.companies.iter().map(|c| c.full_name.as_str()).collect())));
+    }
+    if let Some(first) = content.first() {
+        sql.push_str(&format!(" order by {first} desc limit "));
+    }
+    sql
+}
+
 /// A short note where the name alone is ambiguous (units, value format).
 fn column_note(name: &str, catalog: &Catalog) -> Option<String> {
     match name {
@@ -65,5 +90,29 @@ fn column_note(name: &str, catalog: &Catalog) -> Option<String> {
         Some("人数".into())
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_skeleton_holds_what_recall_linked() {
+        let root = catalog::repo_root();
+        let catalog = std::sync::Arc::new(Catalog::load(&root.join("datasets/finglm/finglm.sqlite"), &root.join("schemas/finglm.toml")).unwrap());
+        let recaller = recall::Recaller::open_default(&catalog).unwrap();
+        let r = recaller.recall("2020年和2021年比亚迪的营业收入分别是多少？").unwrap();
+        let sql = sql_skeleton(&r, &catalog);
+        assert!(sql.starts_with("select 公司名称, 营业收入"), "{sql}");
+        assert!(sql.contains(" from big where 年份 in ('2020年', '2021年') and 公司名称 in ('比亚迪股份有限公司')"), "{sql}");
+        assert!(sql.ends_with(" order by 营业收入 desc limit "), "{sql}");
+        // No company: no company filter, and nothing the recall did not give.
+        let r = recaller.recall("2021年研发费用最高的3家公司是哪些？").unwrap();
+        let sql = sql_skeleton(&r, &catalog);
+        assert!(sql.contains("研发费用") && sql.contains("年份 in ('2021年')") && !sql.contains(" and 公司名称 in"), "{sql}");
+        // The skeleton is a guess at the SQL, so it must parse as the start of one.
+        let complete = format!("{sql}3");
+        assert!(guard::SqlGuard::new(catalog.clone()).check(&complete).is_ok(), "{complete}");
     }
 }

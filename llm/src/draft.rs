@@ -5,7 +5,7 @@
 //! (`generate`), so a right guess costs about one token's weight reads.
 
 /// Longest and shortest suffix matched against earlier text.
-const MAX_NGRAM: usize = 3;
+pub(crate) const MAX_NGRAM: usize = 3;
 const MIN_NGRAM: usize = 2;
 
 /// Up to `max` tokens that followed the most recent earlier occurrence of the last
@@ -16,6 +16,14 @@ pub fn lookup(context: &[u32], max: usize) -> Vec<u32> {
 
 /// `lookup` with the length n of the suffix that matched.
 pub fn lookup_ngram(context: &[u32], max: usize) -> Option<(Vec<u32>, usize)> {
+    lookup_ngram_in(context, &[], max)
+}
+
+/// `lookup_ngram` that also looks in `reference`, a guess at the output the caller
+/// made and never shown to the model (the engine's SQL skeleton from recall). For each
+/// n, longest first, the text so far is searched before the reference, so a reference
+/// only fills in where the prompt and output have no match of that length.
+pub fn lookup_ngram_in(context: &[u32], reference: &[u32], max: usize) -> Option<(Vec<u32>, usize)> {
     if max == 0 {
         return None;
     }
@@ -24,17 +32,24 @@ pub fn lookup_ngram(context: &[u32], max: usize) -> Option<(Vec<u32>, usize)> {
             continue;
         }
         let tail = &context[context.len() - n..];
-        // Most recent first: the newest copy is the likeliest to continue alike.
-        let found = (0..context.len() - n).rev().find(|&i| &context[i..i + n] == tail);
-        if let Some(i) = found {
-            let from = i + n;
-            let to = (from + max).min(context.len());
-            if from < to {
-                return Some((context[from..to].to_vec(), n));
-            }
+        // The text so far (not the tail itself), then the reference.
+        let found = follows_latest(context, tail, context.len() - n, max)
+            .or_else(|| follows_latest(reference, tail, (reference.len() + 1).saturating_sub(n), max));
+        if let Some(draft) = found {
+            return Some((draft, n));
         }
     }
     None
+}
+
+/// Up to `max` tokens after the most recent occurrence of `tail` in `hay` that starts
+/// before `starts_before` (the newest copy is the likeliest to continue alike); none
+/// when nothing follows it.
+fn follows_latest(hay: &[u32], tail: &[u32], starts_before: usize, max: usize) -> Option<Vec<u32>> {
+    let n = tail.len();
+    let i = (0..starts_before.min((hay.len() + 1).saturating_sub(n))).rev().find(|&i| &hay[i..i + n] == tail)?;
+    let (from, to) = (i + n, (i + n + max).min(hay.len()));
+    (from < to).then(|| hay[from..to].to_vec())
 }
 
 /// How many drafted tokens to verify per step, from what a step costs and how often
@@ -181,6 +196,22 @@ mod tests {
         let ctx = [5, 2, 3, 7, 8, 1, 2, 3];
         assert_eq!(lookup_ngram(&ctx, 1), Some((vec![7], 2)));
         assert_eq!(lookup_ngram(&ctx, 0), None);
+    }
+
+    #[test]
+    fn a_reference_fills_in_where_the_text_has_no_match() {
+        // 8 9 after 1 2 is only in the reference.
+        let reference = [1, 2, 8, 9, 5];
+        assert_eq!(lookup_ngram_in(&[4, 1, 2], &reference, 2), Some((vec![8, 9], 2)));
+        // The text's own match of the same length wins over the reference's.
+        assert_eq!(lookup_ngram_in(&[1, 2, 7, 1, 2], &reference, 2), Some((vec![7, 1], 2)));
+        // A longer match in the reference beats a shorter one in the text.
+        assert_eq!(lookup_ngram_in(&[2, 6, 0, 1, 2], &[0, 1, 2, 3], 4), Some((vec![3], 3)));
+        // A match at the reference's end has nothing to draft; an empty reference is none.
+        assert_eq!(lookup_ngram_in(&[4, 8, 9, 5], &reference, 3), None);
+        assert_eq!(lookup_ngram_in(&[4, 1, 2], &[], 2), None);
+        assert_eq!(lookup_ngram_in(&[1, 2], &reference, 2), None, "no tail longer than the context");
+        assert_eq!(lookup_ngram_in(&[4, 1, 2], &reference, 0), None);
     }
 
     #[test]

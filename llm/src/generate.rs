@@ -162,6 +162,7 @@ impl QwenGenerator {
     fn decode(&self, ids: &[u32], mut next: u32, cache: &mut KvCache, opts: &GenOptions) -> Result<Decoded, LlmError> {
         let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
         let mut context = ids.to_vec();
+        let reference = self.draft_reference(ids, opts)?;
         let mut d = Decoded { tokens: Vec::new(), steps: 0, drafted: 0, accepted: 0, constrained: 0 };
         let mut text: Vec<u8> = Vec::new();
         while !self.is_stop(next) && d.tokens.len() < opts.max_new_tokens {
@@ -172,7 +173,7 @@ impl QwenGenerator {
             context.push(next);
             text.extend_from_slice(self.piece(next));
             let room = opts.max_new_tokens - d.tokens.len();
-            let (draft, ngram) = match draft::lookup_ngram(&context, opts.draft_tokens.min(room).min(MAX_DRAFT)) {
+            let (draft, ngram) = match draft::lookup_ngram_in(&context, &reference, opts.draft_tokens.min(room).min(MAX_DRAFT)) {
                 Some((mut draft, n)) => {
                     draft.truncate(self.drafts.lock().map(|mut p| p.length(draft.len(), n)).unwrap_or(draft.len()));
                     (draft, n)
@@ -211,6 +212,16 @@ impl QwenGenerator {
             d.accepted += kept;
         }
         Ok(d)
+    }
+
+    /// The draft reference's tokens, led by the prompt's last tokens so that its start
+    /// matches what the prompt ends with (the assistant header); empty without one.
+    fn draft_reference(&self, ids: &[u32], opts: &GenOptions) -> Result<Vec<u32>, LlmError> {
+        let Some(text) = opts.draft_reference.as_deref().filter(|t| !t.is_empty() && opts.draft_tokens > 0) else {
+            return Ok(Vec::new());
+        };
+        let lead = &ids[ids.len().saturating_sub(draft::MAX_NGRAM - 1)..];
+        Ok(lead.iter().copied().chain(self.encode(text)?).collect())
     }
 
     /// Tells the draft policy what a step of m tokens took and, for a drafted step,

@@ -61,6 +61,9 @@ pub struct GenOptions {
     pub draft_tokens: usize,
     /// What the decoder may emit (in-process model only; an HTTP backend ignores it).
     pub constraint: Option<Arc<dyn constraint::TokenConstraint>>,
+    /// A guess at the output (the engine's SQL skeleton from recall) that drafts may
+    /// also be copied from; never shown to the model, so it cannot change the output.
+    pub draft_reference: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for GenOptions {
@@ -70,6 +73,7 @@ impl std::fmt::Debug for GenOptions {
             .field("cancel", &self.cancel)
             .field("draft_tokens", &self.draft_tokens)
             .field("constraint", &self.constraint.is_some())
+            .field("draft_reference", &self.draft_reference)
             .finish()
     }
 }
@@ -79,7 +83,7 @@ pub const DEFAULT_DRAFT_TOKENS: usize = 8;
 
 impl Default for GenOptions {
     fn default() -> Self {
-        GenOptions { max_new_tokens: 200, cancel: None, draft_tokens: DEFAULT_DRAFT_TOKENS, constraint: None }
+        GenOptions { max_new_tokens: 200, cancel: None, draft_tokens: DEFAULT_DRAFT_TOKENS, constraint: None, draft_reference: None }
     }
 }
 

@@ -61,29 +61,41 @@ fn lora_engine(mode: LoraMode) -> Engine {
 }
 
 /// Prompt-lookup speculative decoding writes exactly what plain greedy decoding
-/// writes, for the prompt of every one of the 125 valid questions.
+/// writes, for the prompt of every one of the 125 valid questions, with drafts from
+/// the prompt alone and with the engine's SQL skeleton as a further source.
 #[test]
-#[ignore = "250 generations, 556 s on a loaded 2-core AVX2 machine (passed there on 2026-12-02); run with `cargo test --release -p nl2sql-tests --test same_sql_per_kernel -- --ignored`"]
+#[ignore = "375 generations, about 10 min on a 2-core machine; run with `cargo test --release -p nl2sql-tests --test same_sql_per_kernel -- --ignored`"]
 fn speculative_decoding_writes_what_plain_greedy_writes() {
     let Some(kernel) = kernel_under_test("speculative_decoding") else { return };
     let e = lora_engine(LoraMode::Merge);
-    let (mut plain_steps, mut spec_steps, mut tokens, mut compared) = (0, 0, 0, 0);
+    let (mut plain_steps, mut spec_steps, mut skel_steps, mut tokens, mut compared) = (0, 0, 0, 0, 0);
     let mut differ = Vec::new();
     for (id, question) in valid_questions() {
         let Ok(recall) = e.recaller.recall(&question) else { continue };
         let prompt = e.prompt_for(&recall);
+        let drafts = GenOptions { draft_tokens: 8, ..e.gen_options() };
         let plain = e.generator.generate(&prompt, &GenOptions { draft_tokens: 0, ..e.gen_options() }).expect("plain");
-        let spec = e.generator.generate(&prompt, &GenOptions { draft_tokens: 8, ..e.gen_options() }).expect("speculative");
+        let spec = e.generator.generate(&prompt, &drafts).expect("speculative");
+        let with_skeleton = e.gen_options_for(&recall, &drafts);
+        assert!(with_skeleton.draft_reference.is_some(), "{id}: the engine drafts from its skeleton by default");
+        let skel = e.generator.generate(&prompt, &with_skeleton).expect("speculative with skeleton");
         compared += 1;
-        if plain.text != spec.text {
-            differ.push(format!("{id} {question}\n  plain: {}\n  draft: {}", plain.text, spec.text));
+        for (how, g) in [("prompt drafts", &spec), ("skeleton drafts", &skel)] {
+            if plain.text != g.text {
+                differ.push(format!("{id} {question} ({how})\n  plain: {}\n  draft: {}", plain.text, g.text));
+            }
         }
         assert_eq!(plain.decode_steps, plain.new_tokens, "{id}: one step per token without drafts");
-        (plain_steps, spec_steps, tokens) = (plain_steps + plain.decode_steps, spec_steps + spec.decode_steps, tokens + spec.new_tokens);
+        plain_steps += plain.decode_steps;
+        spec_steps += spec.decode_steps;
+        skel_steps += skel.decode_steps;
+        tokens += plain.new_tokens;
     }
+    let per = |steps: usize| tokens as f64 / steps.max(1) as f64;
     eprintln!(
-        "kernel {kernel}: {compared} prompts, {tokens} tokens: {plain_steps} plain steps, {spec_steps} with drafts ({:.2} tokens/step)",
-        tokens as f64 / spec_steps.max(1) as f64
+        "kernel {kernel}: {compared} prompts, {tokens} tokens: {plain_steps} plain steps, {spec_steps} with prompt drafts ({:.2} tokens/step), {skel_steps} with skeleton drafts too ({:.2})",
+        per(spec_steps),
+        per(skel_steps)
     );
     assert!(compared >= 120, "only {compared} of 125 questions reached the model");
     assert!(differ.is_empty(), "{} outputs differ with drafts:\n{}", differ.len(), differ.join("\n"));
