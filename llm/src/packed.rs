@@ -400,6 +400,8 @@ unsafe fn run_unit(p: &PackedMatrix, acts: &Activations, rt: usize, m0: usize, m
             (Tiles::Q5(t), Kernel::AvxVnni) => avx2::unit_any_m::<_, true>(&t[span], per_block(), m0, mt, rt, n, side, out),
             (Tiles::Q8(t), Kernel::Avx2) => avx2::unit_any_m::<_, false>(&t[span], per_block(), m0, mt, rt, n, side, out),
             (Tiles::Q5(t), Kernel::Avx2) => avx2::unit_any_m::<_, false>(&t[span], per_block(), m0, mt, rt, n, side, out),
+            (Tiles::Q4K(t), Kernel::Avx512Vnni) => vnni::unit_super_any_m(&t[span], per_super(), m0, mt, rt, n, side, out),
+            (Tiles::Q6K(t), Kernel::Avx512Vnni) => vnni::unit_super_any_m(&t[span], per_super(), m0, mt, rt, n, side, out),
             (Tiles::Q4K(t), _) => avx2::unit_super_any_m(&t[span], per_super(), m0, mt, rt, n, side, out),
             (Tiles::Q6K(t), _) => avx2::unit_super_any_m(&t[span], per_super(), m0, mt, rt, n, side, out),
         }

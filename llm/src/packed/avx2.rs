@@ -412,7 +412,7 @@ impl SuperTile for TileQ6K {
 /// Asks for the tile two ahead of `at` (past the end of this unit's slice it is the
 /// next row tile's, which the next unit reads; a prefetch never faults).
 #[inline(always)]
-unsafe fn prefetch_ahead<T>(tiles: &[T], at: usize) {
+pub(super) unsafe fn prefetch_ahead<T>(tiles: &[T], at: usize) {
     let next = tiles.as_ptr().wrapping_add(at + 2) as *const i8;
     for line in (0..std::mem::size_of::<T>()).step_by(64) {
         _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(line));
