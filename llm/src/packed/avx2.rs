@@ -434,8 +434,8 @@ unsafe fn unit_super<T: SuperTile, const M: usize>(tiles: &[T], acts: &SuperRows
     finish(acc, m0, rt, n, side, out);
 }
 
-/// `unit_super` for the row count at hand. The AVX-512 VNNI kernel runs these too
-/// (every CPU with it has AVX2, FMA and F16C, which `Kernel` checks).
+/// `unit_super` for the row count at hand, for the AVX2 and AVX-VNNI kernels (the
+/// AVX-512 VNNI one has its own, `vnni::unit_super_any_m`).
 ///
 /// # Safety
 /// The CPU has AVX2, FMA and F16C; `out` spans the rows and columns written.

@@ -1,6 +1,7 @@
 //! The AVX-512 VNNI kernel: one 512-bit `vpdpbusd` takes a 64-byte group of a tile
 //! (16 rows × 4 inputs) against 4 broadcast activation bytes. Q8_0 codes are stored
-//! +128 (unsigned, as `vpdpbusd` wants), Q5_0 codes as their raw 0..31.
+//! +128 (unsigned, as `vpdpbusd` wants), Q5_0 codes as their raw 0..31. The K-quant
+//! tiles (`SuperTile512`) have the same 16 × 4 groups, so they take the same route.
 
 // Index loops over the M activation rows read clearer than zipped iterators here.
 #![allow(clippy::needless_range_loop)]
