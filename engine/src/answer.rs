@@ -251,10 +251,12 @@ impl Engine {
         let base = self.prompt_for(&answer.recall);
         let opts = self.gen_options_for(&answer.recall, gen);
         let gen = &opts;
+        // Set after a refusal the question's own words contradict: SQL only from then on.
+        let mut sql_only: Option<GenOptions> = None;
         let mut prompt = base.clone();
         for attempt_no in 0..=self.config.max_retries {
             let tg = Instant::now();
-            let g = self.generator.generate(&prompt, gen)?;
+            let g = self.generator.generate(&prompt, sql_only.as_ref().unwrap_or(gen))?;
             timings.generate_ms += tg.elapsed().as_secs_f64() * 1e3;
             timings.prefill_ms += g.prefill_ms;
             timings.decode_ms += g.decode_ms;
@@ -265,6 +267,16 @@ impl Engine {
             let repeated = answer.attempts.iter().any(|a| a.raw.trim() == g.text.trim());
             let mut attempt = Attempt { raw: g.text.clone(), sql: None, repairs: Vec::new(), error: None, prompt_tokens: g.prompt_tokens, new_tokens: g.new_tokens, constrained: g.constrained };
             if g.text.trim_start().starts_with(REFUSAL_MARKER) {
+                // A refusal although the question names a column verbatim (its name or an
+                // alias) is the model's habit, not the data's limit: ask once more, saying so.
+                let first_refusal = !answer.attempts.iter().any(|a| a.raw.trim_start().starts_with(REFUSAL_MARKER));
+                if let Some(note) = crate::prompt::named_columns_note(&answer.recall).filter(|_| first_refusal && attempt_no < self.config.max_retries) {
+                    answer.attempts.push(attempt);
+                    prompt = ChatPrompt { system: base.system.clone(), user: format!("{}\n上一次的回答：{}\n{}", base.user, REFUSAL_MARKER, note) };
+                    let inner = opts.constraint.clone();
+                    sql_only = Some(GenOptions { constraint: Some(std::sync::Arc::new(crate::constrain::NoRefusal { inner })), ..opts.clone() });
+                    continue;
+                }
                 answer.attempts.push(attempt);
                 answer.class = QuestionClass::Unsupported;
                 answer.sentence = "无法从数据库回答：已找到的列不足以回答这个问题。".into();

@@ -8,6 +8,20 @@
 
 use llm::constraint::TokenConstraint;
 use recall::RecallResult;
+use std::sync::Arc;
+
+/// SQL only, no refusal comment: for the retry after a refusal of a question that
+/// names a column verbatim. Any other constraint still applies.
+pub struct NoRefusal {
+    pub inner: Option<Arc<dyn TokenConstraint>>,
+}
+
+impl TokenConstraint for NoRefusal {
+    fn allows(&self, generated: &[u8], piece: &[u8]) -> bool {
+        let first = generated.iter().chain(piece).find(|b| !b.is_ascii_whitespace());
+        first != Some(&b'-') && self.inner.as_ref().is_none_or(|c| c.allows(generated, piece))
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct SqlConstraint {
@@ -171,6 +185,19 @@ mod tests {
     fn allowed_all_the_way(c: &SqlConstraint, sql: &str) -> bool {
         let b = sql.as_bytes();
         (1..=b.len()).all(|k| c.allows(&b[..k - 1], &b[k - 1..k]))
+    }
+
+    #[test]
+    fn no_refusal_forbids_the_comment_and_keeps_the_inner_constraint() {
+        let free = NoRefusal { inner: None };
+        assert!(!free.allows(b"", b"--"), "a refusal comment cannot start");
+        assert!(!free.allows(b"  ", b"-"), "not after leading blanks either");
+        assert!(free.allows(b"", b"select"));
+        assert!(free.allows(b"select 1 ", b"- 2"), "a minus inside the SQL is fine");
+        let inner: Arc<dyn TokenConstraint> = Arc::new(constraint());
+        let both = NoRefusal { inner: Some(inner) };
+        assert!(both.allows(b"select ", "营业收入".as_bytes()));
+        assert!(!both.allows(b"select ", "营业外收入".as_bytes()), "the inner constraint still applies");
     }
 
     #[test]

@@ -52,6 +52,21 @@ pub fn build_prompt(recall: &RecallResult, catalog: &Catalog) -> ChatPrompt {
     ChatPrompt { system: SYSTEM_PROMPT.to_string(), user: u }
 }
 
+/// After a refusal: the question's words that name a content column verbatim (its
+/// name or an alias), as 「word」即列 column; none when no column was named so.
+pub fn named_columns_note(recall: &RecallResult) -> Option<String> {
+    let mut named: Vec<String> = Vec::new();
+    for c in recall.columns.iter().filter(|c| !c.mandatory) {
+        for e in c.evidence.iter().filter(|e| matches!(e.path, recall::MatchPath::Name | recall::MatchPath::Alias) && !e.word.is_empty()) {
+            let item = if e.word == c.name { format!("「{}」", c.name) } else { format!("「{}」即 {}", e.word, c.name) };
+            if !named.contains(&item) {
+                named.push(item);
+            }
+        }
+    }
+    (!named.is_empty()).then(|| format!("问题中的{}是表 big 中的列，可以回答。请写SQL，只输出SQL。", named.join("、")))
+}
+
 /// A guess at the SQL from recall alone, which the decoder may copy drafts from
 /// (`GenOptions::draft_reference`): the shape most answers take, with the recalled
 /// content columns, the years and the linked companies, then an ordering on the first

@@ -224,7 +224,7 @@ impl Recaller {
             })
             .collect();
         // 3. Lexical, dense and BM25 evidence for the remaining words.
-        let explained = self.word_matchers_step(&words, &mut sc)?;
+        let (explained, explained_strictly) = self.word_matchers_step(&words, &mut sc)?;
         let Scores { score, evidence, pinned } = &mut sc;
         let (score, evidence, pinned) = (score, evidence, pinned);
 
@@ -280,7 +280,8 @@ impl Recaller {
 
         // 6. Company mentions nothing matched exactly: a short form, a typo, or an unknown company.
         let leftovers = leftover_words(&words, &explained, &blocked);
-        let linked = self.link_leftovers(q, &leftovers, companies.is_empty());
+        let short_form_words = leftover_words(&words, &explained_strictly, &blocked);
+        let linked = self.link_leftovers(q, &short_form_words, &leftovers, companies.is_empty());
         for c in linked.companies {
             if !companies.iter().any(|k| k.full_name == c.full_name) {
                 companies.push(c);
@@ -373,8 +374,9 @@ impl Recaller {
     }
 
     /// Lexical, dense and BM25 hits for the remaining words, weighed and combined per
-    /// column. Returns which words look like some column (for company linking).
-    fn word_matchers_step(&self, words: &[crate::segment::Word], sc: &mut Scores) -> Result<Vec<bool>, RecallError> {
+    /// column. Returns which words look like some column (for company linking), read
+    /// loosely and strictly (`Lexical::explained_strictly`).
+    fn word_matchers_step(&self, words: &[crate::segment::Word], sc: &mut Scores) -> Result<(Vec<bool>, Vec<bool>), RecallError> {
         let cfg = &self.config;
         let lexical = Lexical(&self.columns);
         let dense = self.dense.as_ref().map(|dense| DenseWords { dense, columns: &self.columns });
@@ -398,7 +400,7 @@ impl Recaller {
                 }
             }
         }
-        Ok(if cfg.use_lexical { lexical.explained(words) } else { vec![false; words.len()] })
+        Ok(if cfg.use_lexical { (lexical.explained(words), lexical.explained_strictly(words)) } else { (vec![false; words.len()], vec![false; words.len()]) })
     }
 }
 
@@ -432,11 +434,13 @@ fn leftover_words(words: &[crate::segment::Word], explained: &[bool], blocked: &
 }
 
 impl Recaller {
-    /// Short forms (「爱尔」), then, when no company was linked at all, typos and
-    /// unknown names. A short form that fits several companies is reported, never guessed.
-    fn link_leftovers(&self, q: &str, leftovers: &[(String, usize)], none_linked: bool) -> LeftoverLinks {
+    /// Short forms (「爱尔」, among `short_form_words`), then, when no company was linked
+    /// at all, typos and unknown names (among `leftovers`, which leave out more words
+    /// that look like a column). A short form that fits several companies is
+    /// reported, never guessed.
+    fn link_leftovers(&self, q: &str, short_form_words: &[(String, usize)], leftovers: &[(String, usize)], none_linked: bool) -> LeftoverLinks {
         let mut links = LeftoverLinks { companies: Vec::new(), unknown: None, ambiguous: None, foreign: None };
-        for (text, start) in leftovers {
+        for (text, start) in short_form_words {
             match self.linker.abbreviation(text) {
                 crate::entities::Fit::One(c) if self.is_subject(q, text, *start) => links.companies.push(crate::CompanyMatch {
                     mention: text.clone(),

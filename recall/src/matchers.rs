@@ -48,7 +48,18 @@ pub(crate) struct Lexical<'a>(pub &'a [ColumnEntry]);
 impl Lexical<'_> {
     /// Words that look like some column's name (similarity ≥ 0.5): not a company mention.
     pub fn explained(&self, words: &[Word]) -> Vec<bool> {
-        words.iter().map(|w| self.0.iter().any(|c| best_similarity(&w.text, &c.name, &c.aliases) >= 0.5)).collect()
+        self.explained_at(words, |_| 0.5)
+    }
+
+    /// `explained` where a two-character word needs both characters right: one of two
+    /// (「保利」 against 毛利, 「华润」 against 利润) is as much a company's short form as a
+    /// column's, so such a word may still be read as a short form.
+    pub fn explained_strictly(&self, words: &[Word]) -> Vec<bool> {
+        self.explained_at(words, |w| if w.text.chars().count() <= 2 { 1.0 } else { 0.5 })
+    }
+
+    fn explained_at(&self, words: &[Word], min: impl Fn(&Word) -> f32) -> Vec<bool> {
+        words.iter().map(|w| self.0.iter().any(|c| best_similarity(&w.text, &c.name, &c.aliases) >= min(w))).collect()
     }
 }
 

@@ -188,3 +188,21 @@ fn words_cut_across_an_amount_are_not_company_names() {
     assert!(r.entities.unknown_company.is_none(), "{:?}", r.entities.unknown_company);
     assert_eq!(r.entities.amounts.len(), 2);
 }
+
+#[test]
+fn a_two_character_short_form_one_character_off_a_column_is_still_a_company() {
+    // 「伊利」 is one character off 毛利, 「保利」 too, 「华润」 off 利润: short forms first.
+    let r = recaller().recall("伊利2019年净利润是多少").unwrap();
+    assert_eq!(r.entities.companies.iter().map(|c| c.full_name.as_str()).collect::<Vec<_>>(), ["内蒙古伊利实业集团股份有限公司"]);
+    for (q, mention) in [("保利2020年营业收入", "保利"), ("2019年华润的净利润", "华润")] {
+        let r = recaller().recall(q).unwrap();
+        let a = r.entities.ambiguous_company.as_ref().unwrap_or_else(|| panic!("{q}: {:?}", r.entities));
+        assert_eq!(a.mention, mention);
+        assert!(a.candidates.len() >= 2, "{q}: {:?}", a.candidates);
+    }
+    // Words that fit no company stay column-like: no unknown company from 「所有」 or 「员工」.
+    for q in ["2020年所有公司的营业收入合计", "2021年员工超过3万人的公司"] {
+        let r = recaller().recall(q).unwrap();
+        assert!(r.entities.unknown_company.is_none() && r.entities.ambiguous_company.is_none(), "{q}: {:?}", r.entities);
+    }
+}
