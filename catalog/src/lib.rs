@@ -125,7 +125,11 @@ fn places_from_addresses(addresses: &[String]) -> Vec<String> {
             // The 2–3 characters before 市/省, after any province prefix.
             let start = chars[..i].iter().rposition(|&p| p == '省' || p == '区' || p == '市' || !('\u{4E00}'..='\u{9FFF}').contains(&p)).map(|p| p + 1).unwrap_or(0);
             let len = i - start;
-            if (2..=3).contains(&len) {
+            // Prose in an address field (「公司自2011年上市以来」) is no city: a name right
+            // after a digit, or holding a date word, is skipped.
+            let after_digit = start > 0 && chars[start - 1].is_ascii_digit();
+            let dated = chars[start..i].iter().any(|c| "年月日".contains(*c));
+            if (2..=3).contains(&len) && !after_digit && !dated {
                 let name: String = chars[start..i].iter().collect();
                 set.insert(name);
             }
@@ -334,5 +338,18 @@ impl Catalog {
         names.sort_unstable();
         names.dedup();
         names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::places_from_addresses;
+
+    #[test]
+    fn places_come_from_addresses_not_from_prose_in_them() {
+        let addresses = ["江苏省苏州市工业园区星湖街328号", "公司自2011年上市以来，注册地址变更", "深圳市南山区科技园"].map(String::from);
+        let places = places_from_addresses(&addresses);
+        assert_eq!(places, ["江苏", "深圳", "苏州"]);
+        assert!(!places.iter().any(|p| p.contains('年')), "{places:?}");
     }
 }

@@ -53,11 +53,14 @@ pub fn build_prompt(recall: &RecallResult, catalog: &Catalog) -> ChatPrompt {
 }
 
 /// After a refusal: the question's words that name a content column verbatim (its
-/// name or an alias), as 「word」即列 column; none when no column was named so.
+/// name or an alias of three characters or more), as 「word」即 column; none when no
+/// column was named so. A two-character alias (「收入」) is also the tail of items the
+/// table lacks (「液态奶收入」), so it does not contradict a refusal.
 pub fn named_columns_note(recall: &RecallResult) -> Option<String> {
     let mut named: Vec<String> = Vec::new();
     for c in recall.columns.iter().filter(|c| !c.mandatory) {
-        for e in c.evidence.iter().filter(|e| matches!(e.path, recall::MatchPath::Name | recall::MatchPath::Alias) && !e.word.is_empty()) {
+        let names_it = |e: &&recall::Evidence| matches!(e.path, recall::MatchPath::Name | recall::MatchPath::Alias) && e.word.chars().count() >= 3;
+        for e in c.evidence.iter().filter(names_it) {
             let item = if e.word == c.name { format!("「{}」", c.name) } else { format!("「{}」即 {}", e.word, c.name) };
             if !named.contains(&item) {
                 named.push(item);
@@ -126,6 +129,12 @@ mod tests {
         let r = recaller.recall("2021年研发费用最高的3家公司是哪些？").unwrap();
         let sql = sql_skeleton(&r, &catalog);
         assert!(sql.contains("研发费用") && sql.contains("年份 in ('2021年')") && !sql.contains(" and 公司名称 in"), "{sql}");
+        // After a refusal: a column named verbatim is pointed out; a two-character alias is not.
+        let r = recaller.recall("2019年年底宁德时代的流动资产合计是多少").unwrap();
+        let note = named_columns_note(&r).unwrap_or_default();
+        assert!(note.contains("「流动资产合计」"), "{note}");
+        let r = recaller.recall("2020年海天味业酱油的收入是多少").unwrap();
+        assert_eq!(named_columns_note(&r), None);
         // The skeleton is a guess at the SQL, so it must parse as the start of one.
         let complete = format!("{sql}3");
         assert!(guard::SqlGuard::new(catalog.clone()).check(&complete).is_ok(), "{complete}");

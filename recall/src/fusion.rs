@@ -288,8 +288,14 @@ impl Recaller {
             }
         }
         let places = self.place_filters(q, &hits);
+        // A column's own name says nothing about what to do with it: 「流动资产合计」 asks
+        // for a value, not a sum. Intent words are looked for outside the columns' exact
+        // names (a metric's name, 「总资产增长率」, does say what to compute, and an alias such as
+        // 「资产合计」 is worded like a question).
+        let column_spans: Vec<Span> = hits.iter().filter(|h| matches!(h.target, Target::Column(_)) && h.path == MatchPath::Name).map(|h| h.span).collect();
+        let intent_text: String = q.chars().enumerate().map(|(i, c)| if column_spans.iter().any(|s| s.0 <= i && i < s.1) { '\u{3000}' } else { c }).collect();
         let intent = crate::intent::detect(&crate::intent::IntentInputs {
-            question: q,
+            question: &intent_text,
             companies: companies.len(),
             years: years.len(),
             amounts: &amounts,

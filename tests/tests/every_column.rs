@@ -4,9 +4,10 @@
 //! the real model then answers on the real database, and the SQL that ran must
 //! select that column and return the gold rows.
 //!
-//! The bar is every column answered. The shipped adapter answers 56 of 93
-//! (`eval --set datasets/columns_dev/columns.jsonl`, docs/results/columns_lora.json:
-//! it refuses or invents a column for the rest); the model part holds that measured
+//! The bar is every column answered. The shipped adapter answers 68 of 93
+//! (`eval --set datasets/columns_dev/columns.jsonl`, docs/results/columns_lora.json;
+//! 56 before a refusal of a question that names its column got a second, SQL-only
+//! try: it invents a column or writes invalid SQL for the rest); the model part holds that measured
 //! level, less 3 for greedy near-ties that another kernel's rounding can flip, so a
 //! regression fails here. Raising it to 93 is the adapter's work, not this test's.
 
@@ -67,6 +68,6 @@ fn every_column_is_answered_from_that_column() {
     }
     let answered = items.len() - failures.len();
     eprintln!("{answered} of {} columns answered from their column; not answered:\n{}", items.len(), failures.join("\n"));
-    const MEASURED: usize = 56;
+    const MEASURED: usize = 68;
     assert!(answered + 3 >= MEASURED, "only {answered} of {} columns answered (measured {MEASURED}):\n{}", items.len(), failures.join("\n"));
 }
