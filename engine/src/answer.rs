@@ -268,7 +268,8 @@ impl Engine {
             let mut attempt = Attempt { raw: g.text.clone(), sql: None, repairs: Vec::new(), error: None, prompt_tokens: g.prompt_tokens, new_tokens: g.new_tokens, constrained: g.constrained };
             if g.text.trim_start().starts_with(REFUSAL_MARKER) {
                 // A refusal although the question names a column verbatim (its name or an
-                // alias) is the model's habit, not the data's limit: ask once more, saying so.
+                // alias of 3+ characters, `prompt::named_columns_note`) is the model's habit,
+                // not the data's limit: ask once more, saying so.
                 let first_refusal = !answer.attempts.iter().any(|a| a.raw.trim_start().starts_with(REFUSAL_MARKER));
                 if let Some(note) = crate::prompt::named_columns_note(&answer.recall).filter(|_| first_refusal && attempt_no < self.config.max_retries) {
                     answer.attempts.push(attempt);
